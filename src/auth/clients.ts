@@ -1,0 +1,27 @@
+// Creating API clients: the one place a secret exists in clear, returned once to the caller.
+import { randomUUID } from 'node:crypto'
+import { SCOPES, type Scope } from '../contract/oauth.js'
+import type { ApiClient, TicketStore } from '../store/store.js'
+import { generateClientId, generateClientSecret, hashSecret } from './secrets.js'
+
+export interface CreatedClient {
+  client: ApiClient
+  secret: string
+}
+
+export async function createApiClient(
+  store: TicketStore,
+  input: { providerId: string; name: string; scopes?: readonly Scope[] },
+): Promise<CreatedClient> {
+  const secret = generateClientSecret()
+  const client = await store.createClient({
+    clientId: generateClientId(),
+    providerId: input.providerId,
+    name: input.name,
+    scopes: SCOPES.filter((s) => (input.scopes ?? SCOPES).includes(s)),
+    secretHash: await hashSecret(secret),
+  })
+  return { client, secret }
+}
+
+export const newProviderId = () => randomUUID()

@@ -1,0 +1,66 @@
+// Access tokens: HS256 JWTs carrying the client, its provider, the granted scopes and the
+// expiry. The key comes from the store (or config), so every process accepts every token.
+import { randomUUID } from 'node:crypto'
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { SCOPES, type Scope } from '../contract/oauth.js'
+import { AppError } from '../errors/app-error.js'
+import { bearerChallenge } from './challenge.js'
+
+export const TOKEN_TTL_SECONDS = 3600
+const ISSUER = 'tickets-api'
+const AUDIENCE = 'tickets-api'
+
+export interface TokenClaims {
+  clientId: string
+  providerId: string
+  scopes: Scope[]
+}
+
+export interface IssuedToken {
+  accessToken: string
+  expiresIn: number
+}
+
+export class TokenService {
+  readonly #key: Uint8Array
+
+  constructor(
+    secret: string,
+    private readonly clock: () => Date,
+  ) {
+    this.#key = new TextEncoder().encode(secret)
+  }
+
+  async issue(claims: TokenClaims): Promise<IssuedToken> {
+    const now = Math.floor(this.clock().getTime() / 1000)
+    const accessToken = await new SignJWT({ pid: claims.providerId, scope: claims.scopes.join(' ') })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(claims.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + TOKEN_TTL_SECONDS)
+      .setJti(randomUUID())
+      .sign(this.#key)
+    return { accessToken, expiresIn: TOKEN_TTL_SECONDS }
+  }
+
+  /** Verifies signature, algorithm (HS256 only, so never `none`), issuer, audience and expiry. */
+  async verify(token: string): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        currentDate: this.clock(),
+        requiredClaims: ['sub', 'exp', 'pid', 'scope'],
+      })
+      const scopes = String(payload.scope).split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s))
+      return { clientId: String(payload.sub), providerId: String(payload.pid), scopes }
+    } catch (error) {
+      const expired = error instanceof joseErrors.JWTExpired
+      const detail = expired ? 'The access token has expired.' : 'The access token is malformed or its signature is invalid.'
+      throw new AppError('invalid-token', detail, { headers: { 'www-authenticate': bearerChallenge('invalid_token', detail) } })
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// Exit codes and the usage error shared by every command: 0 success, 1 failure, 2 usage.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export const USAGE = `Usage: tickets <command> [options]
+
+Commands:
+  serve [--port N] [--host H]        run the API (embedded store unless TICKETS_DATABASE_URL is set)
+  migrate                            apply pending database migrations
+  clients create --provider <uuid> --name <text> [--scope tickets:read] [--scope tickets:write] [--json]
+  clients list [--json]
+  clients revoke <client_id>
+  import <file.ndjson|-> [--provider <uuid>]   all-or-nothing upsert of tickets by id
+  export [--provider <uuid>]         NDJSON on stdout that import reads back
+  openapi                            print the OpenAPI document /openapi.json serves
+  config [--json]                    print the effective configuration (secrets redacted)
+
+Configuration comes from the environment; see \`tickets config\`.`
+
+/** node:util parseArgs, with its errors turned into usage errors. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}

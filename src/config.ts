@@ -1,0 +1,146 @@
+// loadConfig(env): every setting, its env var, default and reason, in one table. All problems
+// are reported at once; the result is frozen. Env names are TICKETS_ + the key in upper snake
+// case, except PORT and HOST, the names every platform already sets.
+export interface Config {
+  databaseUrl: string | undefined
+  dataDir: string
+  port: number
+  host: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  signingSecret: string | undefined
+  poolSize: number
+  statementTimeoutMs: number
+  trustProxy: boolean
+  demo: 'auto' | 'always' | 'never'
+}
+
+type Key = keyof Config
+
+interface Setting<K extends Key> {
+  env: string
+  why: string
+  secret?: boolean
+  parse(raw: string | undefined): Config[K]
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '))
+    this.name = 'ConfigError'
+  }
+}
+
+class Invalid extends Error {}
+
+const integer = (min: number, max: number, fallback: number) => (raw: string | undefined) => {
+  if (raw === undefined || raw === '') return fallback
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new Invalid(`must be an integer from ${min} to ${max}`)
+  return Number(raw)
+}
+
+const oneOf = <T extends string>(values: readonly T[], fallback: T) => (raw: string | undefined): T => {
+  if (raw === undefined || raw === '') return fallback
+  if (!(values as readonly string[]).includes(raw)) throw new Invalid(`must be one of ${values.join(', ')}`)
+  return raw as T
+}
+
+const SETTINGS: { [K in Key]: Setting<K> } = {
+  databaseUrl: {
+    env: 'TICKETS_DATABASE_URL',
+    why: 'Unset: the embedded store, so that `npm start` needs nothing installed. Set: PostgreSQL 15+.',
+    secret: true,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined
+      if (!/^postgres(ql)?:\/\//.test(raw)) throw new Invalid('must be a postgres:// or postgresql:// URL')
+      return raw
+    },
+  },
+  dataDir: {
+    env: 'TICKETS_DATA_DIR',
+    why: 'Where the embedded store keeps its files; ./data keeps a checkout self-contained.',
+    parse: (raw) => (raw === undefined || raw === '' ? './data' : raw),
+  },
+  port: { env: 'PORT', why: '8080: the conventional unprivileged HTTP port.', parse: integer(0, 65535, 8080) },
+  host: {
+    env: 'HOST',
+    why: '127.0.0.1: nothing is exposed to the network until you decide so (use 0.0.0.0 in a container).',
+    parse: (raw) => (raw === undefined || raw === '' ? '127.0.0.1' : raw),
+  },
+  logLevel: {
+    env: 'TICKETS_LOG_LEVEL',
+    why: 'info logs one line per request and every 4xx reason; debug adds framework detail.',
+    parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  },
+  signingSecret: {
+    env: 'TICKETS_SIGNING_SECRET',
+    why: 'Unset: a random key kept in the store, shared by every process on it. Set it to rotate or pin the key.',
+    secret: true,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined
+      if (raw.length < 32) throw new Invalid('must be at least 32 characters')
+      return raw
+    },
+  },
+  poolSize: {
+    env: 'TICKETS_POOL_SIZE',
+    why: '10 PostgreSQL connections: enough to keep 2 cores busy, far below max_connections.',
+    parse: integer(1, 200, 10),
+  },
+  statementTimeoutMs: {
+    env: 'TICKETS_STATEMENT_TIMEOUT_MS',
+    why: '10 s: a runaway query becomes a 503 query-timeout instead of holding a connection forever.',
+    parse: integer(0, 3_600_000, 10_000),
+  },
+  trustProxy: {
+    env: 'TICKETS_TRUST_PROXY',
+    why: 'false: only trust X-Forwarded-* when a proxy you run sets them.',
+    parse: (raw) => {
+      if (raw === undefined || raw === '' || raw === 'false') return false
+      if (raw === 'true') return true
+      throw new Invalid('must be true or false')
+    },
+  },
+  demo: {
+    env: 'TICKETS_DEMO',
+    why: 'auto: seed a demo client and tickets on an empty embedded store only, never on PostgreSQL.',
+    parse: oneOf(['auto', 'always', 'never'] as const, 'auto'),
+  },
+}
+
+// Read by the test suite, not by the service; accepted so that tests may spawn the CLI.
+const IGNORED_KEYS = new Set(['TICKETS_TEST_DATABASE_URL'])
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const problems: string[] = []
+  const config: Partial<Record<Key, unknown>> = {}
+  for (const key of Object.keys(SETTINGS) as Key[]) {
+    const setting = SETTINGS[key]
+    try {
+      config[key] = setting.parse(env[setting.env])
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error
+      problems.push(`${setting.env} ${error.message}`)
+    }
+  }
+  const known = new Set(Object.values(SETTINGS).map((s) => s.env))
+  for (const name of Object.keys(env))
+    if (name.startsWith('TICKETS_') && !known.has(name) && !IGNORED_KEYS.has(name))
+      problems.push(`${name} is not a setting (known: ${[...known].filter((k) => k.startsWith('TICKETS_')).join(', ')})`)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze(config as Config)
+}
+
+/** The effective configuration for display, secrets redacted. */
+export function describeConfig(config: Readonly<Config>): Array<{ key: string; env: string; value: string; why: string }> {
+  return (Object.keys(SETTINGS) as Key[]).map((key) => {
+    const setting = SETTINGS[key] as Setting<Key>
+    const value = config[key]
+    const shown = value === undefined ? '(unset)' : setting.secret ? redact(String(value)) : String(value)
+    return { key, env: setting.env, value: shown, why: setting.why }
+  })
+}
+
+function redact(value: string): string {
+  // Keep a URL's host visible (it is what people need to check), hide credentials.
+  return value.replace(/\/\/([^@/]*)@/, '//***@').replace(/^(?!postgres).*$/, '***')
+}

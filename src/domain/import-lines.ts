@@ -1,0 +1,120 @@
+// NDJSON import lines → validated ImportTicket batches. Every line is checked against the
+// Ticket schema and the state invariants; the first errors are collected (and the rest of
+// the file still read) so one run reports what to fix, and nothing is written if any fail.
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+import { Compile } from 'typebox/compile'
+import { TICKET_FIELDS, TicketSchema, type Ticket } from '../contract/ticket.js'
+import type { ImportTicket } from '../store/store.js'
+import { ImportLineError } from './import-errors.js'
+import { ticketViolations } from './ticket-invariants.js'
+import { FieldError, parseDateTime, parseUuid } from './values.js'
+
+const checkTicket = Compile(TicketSchema)
+const DATE_FIELDS = ['assigned_at', 'created_at', 'finished_at', 'updated_at'] as const
+const UUID_FIELDS = TICKET_FIELDS.filter((f) => (TicketSchema.properties[f] as { format?: string }).format === 'uuid')
+const INT64_FIELDS = ['ticket_number', 'vehicle_model_id'] as const
+
+export const MAX_REPORTED_ERRORS = 20
+
+export class ImportFailedError extends Error {
+  constructor(readonly errors: ImportLineError[], readonly moreErrors: boolean) {
+    super(errors.map((e) => e.message).join('\n') + (moreErrors ? '\n(further errors not shown)' : ''))
+    this.name = 'ImportFailedError'
+  }
+}
+
+function fieldOf(instancePath: string, params: Record<string, unknown>): string {
+  if (instancePath) return instancePath.slice(1).split('/')[0]!
+  const names = (params.requiredProperties ?? params.additionalProperties) as string[] | undefined
+  return names?.[0] ?? '(line)'
+}
+
+function schemaReason(keyword: string, message: string): string {
+  if (keyword === 'required') return 'is required'
+  if (keyword === 'additionalProperties' || keyword === 'boolean') return 'is not a Ticket field'
+  return message
+}
+
+/** Parses and validates one line; returns the ticket with normalised timestamps and ids. */
+export function parseImportLine(text: string, line: number, defaultProvider: string | undefined): ImportTicket {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new ImportLineError(line, '(line)', 'is not valid JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ImportLineError(line, '(line)', 'must be a JSON object')
+  const { provider_id: ownProvider, ...candidate } = value as Record<string, unknown>
+
+  let providerId = defaultProvider
+  if (ownProvider !== undefined) {
+    if (typeof ownProvider !== 'string') throw new ImportLineError(line, 'provider_id', 'must be a UUID string')
+    try {
+      providerId = parseUuid(ownProvider)
+    } catch (error) {
+      throw new ImportLineError(line, 'provider_id', (error as FieldError).message)
+    }
+  }
+  if (!providerId) throw new ImportLineError(line, 'provider_id', 'is required when --provider is not given')
+
+  const first = checkTicket.Errors(candidate)[0]
+  if (first) {
+    const field = fieldOf(first.instancePath, first.params as Record<string, unknown>)
+    throw new ImportLineError(line, field, schemaReason(first.keyword, first.message))
+  }
+  const ticket = { ...(candidate as Ticket) }
+  for (const field of INT64_FIELDS)
+    if (!Number.isSafeInteger(ticket[field])) throw new ImportLineError(line, field, 'must be an integer within ±(2^53-1)')
+  for (const field of DATE_FIELDS) {
+    const raw = ticket[field]
+    if (raw === null) continue
+    try {
+      ticket[field] = parseDateTime(raw)
+    } catch (error) {
+      throw new ImportLineError(line, field, (error as FieldError).message)
+    }
+  }
+  for (const field of UUID_FIELDS) {
+    const raw = ticket[field] as string | null
+    if (raw !== null) (ticket as Record<string, unknown>)[field] = raw.toLowerCase()
+  }
+  const violation = ticketViolations(ticket)[0]
+  if (violation) throw new ImportLineError(line, violation.field, violation.reason)
+  return { line, providerId, ticket }
+}
+
+/**
+ * Reads NDJSON from a stream without holding it in memory, yielding batches of valid lines.
+ * Blank lines are skipped. Throws ImportFailedError at the end if any line was invalid.
+ */
+export async function* readImportBatches(
+  input: Readable,
+  defaultProvider: string | undefined,
+  batchSize = 2_000,
+): AsyncGenerator<ImportTicket[]> {
+  const errors: ImportLineError[] = []
+  let moreErrors = false
+  let batch: ImportTicket[] = []
+  let line = 0
+  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+    line++
+    if (text.trim() === '') continue
+    try {
+      const parsed = parseImportLine(text, line, defaultProvider)
+      if (errors.length > 0) continue
+      batch.push(parsed)
+      if (batch.length >= batchSize) {
+        yield batch
+        batch = []
+      }
+    } catch (error) {
+      if (!(error instanceof ImportLineError)) throw error
+      if (errors.length < MAX_REPORTED_ERRORS) errors.push(error)
+      else moreErrors = true
+    }
+  }
+  if (errors.length > 0) throw new ImportFailedError(errors, moreErrors)
+  if (batch.length > 0) yield batch
+}

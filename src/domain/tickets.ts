@@ -1,0 +1,36 @@
+// The ticket use cases. Tenancy is decided here and only here: every call is confined to the
+// principal's provider, and another provider's ticket is indistinguishable from a missing one.
+import type { Principal } from '../auth/bearer.js'
+import type { TicketList } from '../contract/list-tickets.js'
+import type { Ticket } from '../contract/ticket.js'
+import type { TicketPatch } from '../contract/ticket-patch.js'
+import { AppError } from '../errors/app-error.js'
+import type { TicketStore } from '../store/store.js'
+import type { TicketQuery } from './ticket-query.js'
+
+const notFound = (id: string) => new AppError('ticket-not-found', `No ticket ${id} exists for this client.`)
+
+export async function listTickets(store: TicketStore, principal: Principal, query: TicketQuery): Promise<TicketList> {
+  const page = await store.listTickets({ providerId: principal.providerId }, query)
+  return { query: query.echo as TicketList['query'], result: page.tickets, total: page.total }
+}
+
+export async function getTicket(store: TicketStore, principal: Principal, id: string): Promise<Ticket> {
+  const ticket = await store.getTicket({ providerId: principal.providerId }, id)
+  if (!ticket) throw notFound(id)
+  return ticket
+}
+
+export async function updateTicket(
+  store: TicketStore,
+  principal: Principal,
+  id: string,
+  patch: TicketPatch,
+  options: { now: Date; precondition?: (current: Ticket) => boolean },
+): Promise<Ticket> {
+  const outcome = await store.updateTicket({ providerId: principal.providerId }, id, patch, options)
+  if (outcome.status === 'not-found') throw notFound(id)
+  if (outcome.status === 'precondition-failed')
+    throw new AppError('precondition-failed', 'The ticket has changed since the ETag given in If-Match; fetch it again.')
+  return outcome.ticket
+}

@@ -1,0 +1,61 @@
+// POST /oauth2/token: the client-credentials grant, client authenticated by form fields or
+// HTTP Basic (RFC 6749 §2.3.1), never both. Responses must not be cached (§5.1).
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { issueToken, oauthError, type TokenRequest } from '../../auth/client-credentials.js'
+import { TokenResponseSchema } from '../../contract/oauth.js'
+import type { AppContext } from '../app.js'
+import type { FormBody } from '../form-body.js'
+
+export const TOKEN_PATH = '/oauth2/token'
+
+function single(form: FormBody, name: string): string | undefined {
+  const values = form.get(name)
+  if (values && values.length > 1) throw oauthError('invalid_request', `${name} must be sent only once.`, name)
+  return values?.[0]
+}
+
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = header && /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header)
+  if (!header) return undefined
+  if (!match) throw oauthError('invalid_client', 'The Authorization header must be "Basic <base64(client_id:client_secret)>".')
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon === -1) throw oauthError('invalid_client', 'HTTP Basic credentials must be client_id:client_secret.')
+  // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '))
+    } catch {
+      return part
+    }
+  }
+  return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) }
+}
+
+function tokenRequestOf(request: FastifyRequest): TokenRequest {
+  const form = (request.body as FormBody | undefined) ?? new Map<string, string[]>()
+  const basic = basicCredentials(request.headers.authorization)
+  const clientId = single(form, 'client_id')
+  const clientSecret = single(form, 'client_secret')
+  if (basic && (clientId !== undefined || clientSecret !== undefined))
+    throw oauthError('invalid_request', 'Send the client credentials either in the body or with HTTP Basic, not both.')
+  return {
+    grantType: single(form, 'grant_type'),
+    clientId: basic?.id ?? clientId,
+    clientSecret: basic?.secret ?? clientSecret,
+    scope: single(form, 'scope'),
+  }
+}
+
+export function registerOAuthRoutes(app: FastifyInstance, context: AppContext): void {
+  app.post(
+    TOKEN_PATH,
+    { config: { oauthErrors: true }, schema: { response: { 200: TokenResponseSchema } } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+      if (request.body === undefined)
+        throw oauthError('invalid_request', 'Send the token request as an application/x-www-form-urlencoded body.')
+      return issueToken(tokenRequestOf(request), context.store, context.tokens)
+    },
+  )
+}

@@ -1,0 +1,67 @@
+// Kysely table types: the rows as the drivers return them (int8 and timestamptz as text).
+// These never leave src/store; the rest of the service sees only the contract types.
+import { Kysely, PostgresDialect, type Generated } from 'kysely'
+import type { TicketState } from '../contract/ticket.js'
+import type { Pool } from './drivers/pool.js'
+
+export interface TicketsTable {
+  id: string
+  provider_id: string
+  assigned_at: string | null
+  cancel_reason_id: number | null
+  connection_id: string | null
+  created_at: string
+  customer_channel_id: string | null
+  customer_connector_id: string | null
+  customer_id: string | null
+  customer_reference: string
+  external_reference: string
+  externally_processed: boolean
+  finished_at: string | null
+  operator_channel_id: string | null
+  operator_id: string | null
+  operator_reference: string
+  outsourced: boolean
+  source_provider_id: string
+  state: TicketState
+  ticket_number: string
+  updated_at: string
+  vehicle_model_id: string
+  vin: string | null
+  voucher_code: string | null
+}
+
+export interface ApiClientsTable {
+  client_id: string
+  provider_id: string
+  name: string
+  secret_hash: string
+  scopes: string[]
+  created_at: Generated<string>
+  revoked_at: string | null
+}
+
+export interface SigningKeysTable {
+  kid: string
+  secret: string
+  created_at: Generated<string>
+}
+
+export interface SchemaMigrationsTable {
+  version: number
+  name: string
+  applied_at: Generated<string>
+}
+
+export interface Database {
+  tickets: TicketsTable
+  api_clients: ApiClientsTable
+  signing_keys: SigningKeysTable
+  schema_migrations: SchemaMigrationsTable
+}
+
+export type Db = Kysely<Database>
+
+export function createDb(pool: Pool): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) })
+}

@@ -1,0 +1,48 @@
+// The connection-pool shape Kysely's PostgresDialect drives. node-postgres' Pool has it;
+// the embedded drivers implement it over PGlite so that one dialect serves every store.
+export interface QueryResult {
+  command: string
+  rowCount: number
+  rows: Record<string, unknown>[]
+}
+
+export interface PoolClient {
+  query(sql: string, parameters: readonly unknown[]): Promise<QueryResult>
+  release(): void
+}
+
+export interface Pool {
+  connect(): Promise<PoolClient>
+  end(): Promise<void>
+}
+
+/** The statement's command word, which Kysely reads to report affected rows. */
+export function commandOf(sql: string): string {
+  const match = /^\s*(?:with\b[\s\S]*?\)\s*)?(\w+)/i.exec(sql)
+  return (match?.[1] ?? '').toUpperCase()
+}
+
+/** A FIFO lock: PGlite runs one statement at a time, and a transaction must own it throughout. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve()
+
+  lock(): Promise<() => void> {
+    let unlock!: () => void
+    const held = new Promise<void>((resolve) => (unlock = resolve))
+    const acquired = this.#tail.then(() => unlock)
+    this.#tail = this.#tail.then(() => held)
+    return acquired
+  }
+}
+
+/**
+ * A JS array as a PostgreSQL array literal, the way node-postgres sends array parameters.
+ * PGlite only serializes arrays of built-in types itself (not of enums), so the embedded
+ * driver sends every array this way too and both drivers bind identical text.
+ */
+export function toArrayLiteral(values: readonly unknown[]): string {
+  const elements = values.map((value) =>
+    value === null || value === undefined ? 'NULL' : `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
+  )
+  return `{${elements.join(',')}}`
+}

@@ -1,0 +1,31 @@
+// Applies pending migrations in order, each in its own transaction. An advisory lock makes
+// concurrent starts (several server processes, or the CLI) apply each migration once.
+import { sql } from 'kysely'
+import type { Db } from './database.js'
+import { MIGRATIONS } from './migrations/index.js'
+
+const MIGRATION_LOCK = 7_212_734_001
+
+export async function migrate(db: Db): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx)
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx)
+    const applied = new Set((await trx.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version))
+    const newlyApplied: number[] = []
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue
+      await sql.raw(migration.up).execute(trx)
+      await trx.insertInto('schema_migrations').values({ version: migration.version, name: migration.name }).execute()
+      newlyApplied.push(migration.version)
+    }
+    return newlyApplied
+  })
+}
+
+export async function pendingMigrations(db: Db): Promise<number[]> {
+  const exists = await sql<{ present: boolean }>`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`.execute(db)
+  if (!exists.rows[0]?.present) return MIGRATIONS.map((m) => m.version)
+  const applied = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version))
+  return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version)
+}

@@ -1,0 +1,10 @@
+// The ordered list of migrations. Versions are positions in this list and never change.
+import * as initial from './0001-initial.js'
+
+export interface Migration {
+  version: number
+  name: string
+  up: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...initial }]

@@ -1,0 +1,50 @@
+// Opens the configured store: PostgreSQL when a database URL is set, otherwise the embedded
+// PGlite database in the data directory. Both come back as the same SqlStore.
+import { createDb } from './database.js'
+import { createPgPool } from './drivers/pg-pool.js'
+import { openEmbeddedPool } from './embedded/embedded-pool.js'
+import { migrate } from './migrate.js'
+import { SqlStore } from './sql-store.js'
+
+export interface StoreOptions {
+  databaseUrl?: string | undefined
+  dataDir: string
+  /** Apply pending migrations before returning (the server and most CLI commands do). */
+  migrate?: boolean
+  /** Accept other processes on the embedded store (only the long-running server does). */
+  serveEmbedded?: boolean
+  role?: string
+  poolSize?: number
+  statementTimeoutMs?: number
+  onPoolError?: (error: Error) => void
+  onWait?: (message: string) => void
+}
+
+export async function openStore(options: StoreOptions): Promise<SqlStore> {
+  let store: SqlStore
+  if (options.databaseUrl) {
+    const pool = createPgPool({
+      connectionString: options.databaseUrl,
+      ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
+      ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+      ...(options.onPoolError ? { onError: options.onPoolError } : {}),
+    })
+    store = new SqlStore('postgres', createDb(pool), async () => {}, false)
+  } else {
+    const embedded = await openEmbeddedPool(options.dataDir, {
+      serve: options.serveEmbedded ?? false,
+      role: options.role ?? 'tickets',
+      ...(options.onWait ? { onWait: options.onWait } : {}),
+    })
+    store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true)
+  }
+  if (options.migrate ?? true) {
+    try {
+      await migrate(store.db)
+    } catch (error) {
+      await store.close().catch(() => undefined)
+      throw error
+    }
+  }
+  return store
+}

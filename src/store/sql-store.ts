@@ -1,0 +1,191 @@
+// TicketStore over Kysely. The same class serves PostgreSQL and the embedded PGlite store:
+// they differ only in the pool they were opened with (see open-store.ts).
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Scope } from '../contract/oauth.js'
+import type { Ticket } from '../contract/ticket.js'
+import type { TicketPatch } from '../contract/ticket-patch.js'
+import type { TicketQuery } from '../domain/ticket-query.js'
+import type { Selectable } from 'kysely'
+import type { ApiClientsTable, Db } from './database.js'
+import { importTickets } from './import-sql.js'
+import { buildCountQuery, buildPageQuery } from './list-sql.js'
+import type {
+  ApiClient,
+  ExportedTicket,
+  ImportResult,
+  ImportTicket,
+  NewApiClient,
+  ProviderScope,
+  TicketPage,
+  TicketStore,
+  UpdateOutcome,
+} from './store.js'
+import { rowToTicket, TICKET_COLUMNS, timestampToRfc3339 } from './ticket-row.js'
+
+const EXPORT_BATCH = 2_000
+
+function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
+  return {
+    clientId: row.client_id,
+    providerId: row.provider_id,
+    name: row.name,
+    scopes: row.scopes as Scope[],
+    secretHash: row.secret_hash,
+    createdAt: timestampToRfc3339(row.created_at),
+    revokedAt: row.revoked_at === null ? null : timestampToRfc3339(row.revoked_at),
+  }
+}
+
+export class SqlStore implements TicketStore {
+  #signingSecret: string | undefined
+
+  constructor(
+    readonly kind: 'postgres' | 'embedded',
+    readonly db: Db,
+    private readonly onClose: () => Promise<void>,
+    /** PGlite has no autovacuum: without a VACUUM after bulk writes, counts stay slow. */
+    private readonly vacuumAfterImport: boolean,
+  ) {}
+
+  async listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage> {
+    // Page and count run side by side; limit=0 needs only the count.
+    const [rows, count] = await Promise.all([
+      query.limit === 0 ? Promise.resolve([]) : buildPageQuery(this.db, scope, query).execute(),
+      buildCountQuery(this.db, scope, query).executeTakeFirstOrThrow(),
+    ])
+    return { tickets: rows.map(rowToTicket), total: Number(count.total) }
+  }
+
+  async getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined> {
+    const row = await this.db
+      .selectFrom('tickets')
+      .select(TICKET_COLUMNS)
+      .where('id', '=', id)
+      .where('provider_id', '=', scope.providerId)
+      .executeTakeFirst()
+    return row && rowToTicket(row)
+  }
+
+  async updateTicket(
+    scope: ProviderScope,
+    id: string,
+    patch: TicketPatch,
+    options: { now: Date; precondition?: (current: Ticket) => boolean },
+  ): Promise<UpdateOutcome> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('tickets')
+        .select(TICKET_COLUMNS)
+        .where('id', '=', id)
+        .where('provider_id', '=', scope.providerId)
+        .forUpdate()
+        .executeTakeFirst()
+      if (!row) return { status: 'not-found' } as const
+      const current = rowToTicket(row)
+      if (options.precondition && !options.precondition(current)) return { status: 'precondition-failed', ticket: current } as const
+      const updated = await trx
+        .updateTable('tickets')
+        .set({
+          ...(patch.external_reference !== undefined ? { external_reference: patch.external_reference } : {}),
+          ...(patch.externally_processed !== undefined ? { externally_processed: patch.externally_processed } : {}),
+          // Never before created_at (a CHECK constraint), even if this clock lags the importer's.
+          updated_at: sql<string>`greatest(${options.now.toISOString()}::timestamptz, created_at)`,
+        })
+        .where('id', '=', id)
+        .returning(TICKET_COLUMNS)
+        .executeTakeFirstOrThrow()
+      return { status: 'updated', ticket: rowToTicket(updated) } as const
+    })
+  }
+
+  async importTickets(batches: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult> {
+    const result = await this.db.transaction().execute((trx) => importTickets(trx, batches, onProgress))
+    if (this.vacuumAfterImport) await sql`VACUUM ANALYZE tickets`.execute(this.db)
+    else await sql`ANALYZE tickets`.execute(this.db)
+    return result
+  }
+
+  async *exportTickets(providerId?: string): AsyncIterable<ExportedTicket[]> {
+    let after = '00000000-0000-0000-0000-000000000000'
+    let first = true
+    for (;;) {
+      let query = this.db
+        .selectFrom('tickets')
+        .select([...TICKET_COLUMNS, 'provider_id'])
+        .orderBy('id')
+        .limit(EXPORT_BATCH)
+      if (!first) query = query.where('id', '>', after)
+      if (providerId) query = query.where('provider_id', '=', providerId)
+      const rows = await query.execute()
+      if (rows.length === 0) return
+      yield rows.map(({ provider_id, ...row }) => ({ providerId: provider_id, ticket: rowToTicket(row) }))
+      after = rows.at(-1)!.id
+      first = false
+      if (rows.length < EXPORT_BATCH) return
+    }
+  }
+
+  async countTickets(providerId?: string): Promise<number> {
+    let query = this.db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('total'))
+    if (providerId) query = query.where('provider_id', '=', providerId)
+    return Number((await query.executeTakeFirstOrThrow()).total)
+  }
+
+  async createClient(client: NewApiClient): Promise<ApiClient> {
+    const row = await this.db
+      .insertInto('api_clients')
+      .values({
+        client_id: client.clientId,
+        provider_id: client.providerId,
+        name: client.name,
+        secret_hash: client.secretHash,
+        scopes: client.scopes,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return rowToClient(row)
+  }
+
+  async findClient(clientId: string): Promise<ApiClient | undefined> {
+    const row = await this.db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+    return row && rowToClient(row)
+  }
+
+  async listClients(): Promise<ApiClient[]> {
+    const rows = await this.db.selectFrom('api_clients').selectAll().orderBy('created_at').orderBy('client_id').execute()
+    return rows.map(rowToClient)
+  }
+
+  async revokeClient(clientId: string, now: Date): Promise<boolean> {
+    const row = await this.db
+      .updateTable('api_clients')
+      .set({ revoked_at: sql<string>`coalesce(revoked_at, ${now.toISOString()}::timestamptz)` })
+      .where('client_id', '=', clientId)
+      .returning('client_id')
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  async signingSecret(): Promise<string> {
+    if (this.#signingSecret) return this.#signingSecret
+    // Whichever process inserts first wins; everyone then reads the same secret.
+    await this.db
+      .insertInto('signing_keys')
+      .values({ kid: 'primary', secret: randomBytes(32).toString('base64url') })
+      .onConflict((oc) => oc.column('kid').doNothing())
+      .execute()
+    const row = await this.db.selectFrom('signing_keys').select('secret').where('kid', '=', 'primary').executeTakeFirstOrThrow()
+    this.#signingSecret = row.secret
+    return row.secret
+  }
+
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db)
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy()
+    await this.onClose()
+  }
+}

@@ -1,0 +1,88 @@
+// The one seam between the service and its storage. Both stores (PostgreSQL and embedded
+// PGlite) implement it with the same SQL; the shared contract suite proves they agree.
+import type { Scope } from '../contract/oauth.js'
+import type { Ticket } from '../contract/ticket.js'
+import type { TicketPatch } from '../contract/ticket-patch.js'
+import type { TicketQuery } from '../domain/ticket-query.js'
+
+/** The tenancy key: every ticket read or write is confined to one provider. */
+export interface ProviderScope {
+  providerId: string
+}
+
+export interface TicketPage {
+  tickets: Ticket[]
+  total: number
+}
+
+export type UpdateOutcome =
+  | { status: 'updated'; ticket: Ticket }
+  | { status: 'not-found' }
+  | { status: 'precondition-failed'; ticket: Ticket }
+
+export interface ApiClient {
+  clientId: string
+  providerId: string
+  name: string
+  scopes: Scope[]
+  secretHash: string
+  createdAt: string
+  revokedAt: string | null
+}
+
+export interface NewApiClient {
+  clientId: string
+  providerId: string
+  name: string
+  scopes: Scope[]
+  secretHash: string
+}
+
+/** One validated import line: the ticket and its owner. */
+export interface ImportTicket {
+  line: number
+  providerId: string
+  ticket: Ticket
+}
+
+export interface ImportResult {
+  inserted: number
+  updated: number
+  unchanged: number
+}
+
+export interface ExportedTicket {
+  providerId: string
+  ticket: Ticket
+}
+
+export interface TicketStore {
+  readonly kind: 'postgres' | 'embedded'
+  listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage>
+  getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined>
+  /**
+   * Applies the patch and sets updated_at to `now`, atomically. `precondition` sees the
+   * current ticket inside the same transaction (If-Match); returning false aborts.
+   */
+  updateTicket(
+    scope: ProviderScope,
+    id: string,
+    patch: TicketPatch,
+    options: { now: Date; precondition?: (current: Ticket) => boolean },
+  ): Promise<UpdateOutcome>
+  /** All or nothing: any invalid or conflicting line rolls the whole import back. */
+  importTickets(tickets: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult>
+  exportTickets(providerId?: string): AsyncIterable<ExportedTicket[]>
+  countTickets(providerId?: string): Promise<number>
+
+  createClient(client: NewApiClient): Promise<ApiClient>
+  findClient(clientId: string): Promise<ApiClient | undefined>
+  listClients(): Promise<ApiClient[]>
+  /** Returns false when no such client exists. Revoking twice keeps the first time. */
+  revokeClient(clientId: string, now: Date): Promise<boolean>
+
+  /** The token signing secret, created on first use and shared by every process. */
+  signingSecret(): Promise<string>
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,56 @@
+// Row ↔ Ticket mapping, the one place timestamps and int64s change representation.
+import type { Ticket } from '../contract/ticket.js'
+import { TICKET_FIELDS } from '../contract/ticket.js'
+import { toSafeInteger } from '../domain/values.js'
+import type { TicketsTable } from './database.js'
+
+/** Ticket columns in wire order: the select list of every ticket query. */
+export const TICKET_COLUMNS = TICKET_FIELDS
+
+/**
+ * PostgreSQL prints timestamptz in a UTC session as `2019-08-24 14:15:22.5+00`, already
+ * trimming trailing fractional zeros; RFC 3339 wants a `T` and a `Z`.
+ */
+export function timestampToRfc3339(value: string): string {
+  return `${value.slice(0, 10)}T${value.slice(11).replace(/\+00(?::00)?$/, '')}Z`
+}
+
+const nullableTimestamp = (value: string | null) => (value === null ? null : timestampToRfc3339(value))
+
+export function rowToTicket(row: Omit<TicketsTable, 'provider_id'>): Ticket {
+  return {
+    id: row.id,
+    assigned_at: nullableTimestamp(row.assigned_at),
+    cancel_reason_id: row.cancel_reason_id,
+    connection_id: row.connection_id,
+    created_at: timestampToRfc3339(row.created_at),
+    customer_channel_id: row.customer_channel_id,
+    customer_connector_id: row.customer_connector_id,
+    customer_id: row.customer_id,
+    customer_reference: row.customer_reference,
+    external_reference: row.external_reference,
+    externally_processed: row.externally_processed,
+    finished_at: nullableTimestamp(row.finished_at),
+    operator_channel_id: row.operator_channel_id,
+    operator_id: row.operator_id,
+    operator_reference: row.operator_reference,
+    outsourced: row.outsourced,
+    source_provider_id: row.source_provider_id,
+    state: row.state,
+    ticket_number: toSafeInteger(BigInt(row.ticket_number)),
+    updated_at: timestampToRfc3339(row.updated_at),
+    vehicle_model_id: toSafeInteger(BigInt(row.vehicle_model_id)),
+    vin: row.vin,
+    voucher_code: row.voucher_code,
+  }
+}
+
+/** Ticket → insertable row values (int64s as text so no precision is lost on the way). */
+export function ticketToRow(ticket: Ticket, providerId: string): TicketsTable {
+  return {
+    ...ticket,
+    provider_id: providerId,
+    ticket_number: String(ticket.ticket_number),
+    vehicle_model_id: String(ticket.vehicle_model_id),
+  }
+}

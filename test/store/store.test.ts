@@ -1,0 +1,122 @@
+// The store contract: the same assertions against the embedded store and PostgreSQL.
+import { expect, it } from 'vitest'
+import { parseTicketQuery } from '../../src/domain/ticket-query.js'
+import { ImportLineError } from '../../src/domain/import-errors.js'
+import type { ImportTicket } from '../../src/store/store.js'
+import { describeEachStore } from '../support/stores.js'
+import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, SEED, seedStore, ticket, ticketsOf } from '../support/fixtures.js'
+
+const A = { providerId: PROVIDER_A }
+const B = { providerId: PROVIDER_B }
+
+async function* once(batch: ImportTicket[]) {
+  yield batch
+}
+
+describeEachStore(
+  'ticket store',
+  (ctx) => {
+    it('counts each provider’s tickets exactly', async () => {
+      const page = await ctx.store.listTickets(A, parseTicketQuery('limit=0'))
+      expect(page).toEqual({ tickets: [], total: ticketsOf(PROVIDER_A).length })
+      expect((await ctx.store.listTickets(B, parseTicketQuery(''))).total).toBe(ticketsOf(PROVIDER_B).length)
+    })
+
+    it('returns tickets exactly as imported, timestamps in UTC with microseconds kept', async () => {
+      for (const expected of EDGE_TICKETS) expect(await ctx.store.getTicket(A, expected.id)).toEqual(expected)
+    })
+
+    it('never returns another provider’s ticket', async () => {
+      expect(await ctx.store.getTicket(B, EDGE_TICKETS[0]!.id)).toBeUndefined()
+      const outcome = await ctx.store.updateTicket(B, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date() })
+      expect(outcome).toEqual({ status: 'not-found' })
+    })
+
+    it('breaks created_at ties by id ascending', async () => {
+      const page = await ctx.store.listTickets(A, parseTicketQuery('created_after=2024-05-05T05:05:04Z&created_before=2024-05-05T05:05:06Z'))
+      expect(page.tickets.map((t) => t.ticket_number)).toEqual([9000001, 9000002, 9000003])
+    })
+
+    it('sorts nulls last in both directions', async () => {
+      for (const direction of ['asc', 'desc']) {
+        const page = await ctx.store.listTickets(A, parseTicketQuery(`sort_by[finished_at]=${direction}&limit=1000`))
+        const finished = page.tickets.map((t) => t.finished_at)
+        const firstNull = finished.indexOf(null)
+        expect(firstNull).toBeGreaterThan(0)
+        expect(finished.slice(firstNull).every((f) => f === null)).toBe(true)
+      }
+    })
+
+    it('applies the patch, moves updated_at, and honours a failed precondition', async () => {
+      const now = new Date('2026-01-02T03:04:05.678Z')
+      const target = EDGE_TICKETS[1]!
+      const refused = await ctx.store.updateTicket(A, target.id, { external_reference: 'nope' }, { now, precondition: () => false })
+      expect(refused.status).toBe('precondition-failed')
+      expect((await ctx.store.getTicket(A, target.id))?.external_reference).toBe('')
+      const outcome = await ctx.store.updateTicket(A, target.id, { external_reference: 'INV-1', externally_processed: true }, { now })
+      expect(outcome).toEqual({
+        status: 'updated',
+        ticket: { ...target, external_reference: 'INV-1', externally_processed: true, updated_at: '2026-01-02T03:04:05.678Z' },
+      })
+    })
+
+    it('imports idempotently: a second identical import changes nothing', async () => {
+      const again = await ctx.store.importTickets(once(SEED.slice(8, 20).map((s, i) => ({ line: i + 1, ...s }))))
+      expect(again).toEqual({ inserted: 0, updated: 0, unchanged: 12 })
+    })
+
+    it('refuses a whole import when one line conflicts, and names the line', async () => {
+      const before = await ctx.store.countTickets()
+      const fresh = ticket({ id: 'f0000000-0000-4000-8000-000000000001', ticket_number: 123456789 })
+      const clash = ticket({ id: 'f0000000-0000-4000-8000-000000000002', ticket_number: EDGE_TICKETS[0]!.ticket_number })
+      const attempt = ctx.store.importTickets(
+        once([
+          { line: 1, providerId: PROVIDER_A, ticket: fresh },
+          { line: 2, providerId: PROVIDER_A, ticket: clash },
+        ]),
+      )
+      await expect(attempt).rejects.toThrow(new ImportLineError(2, 'ticket_number', `is already used by ticket ${EDGE_TICKETS[0]!.id}`))
+      expect(await ctx.store.countTickets()).toBe(before)
+      expect(await ctx.store.getTicket(A, fresh.id)).toBeUndefined()
+    })
+
+    it('refuses to move a ticket to another provider by import', async () => {
+      const attempt = ctx.store.importTickets(once([{ line: 1, providerId: PROVIDER_B, ticket: EDGE_TICKETS[2]! }]))
+      await expect(attempt).rejects.toThrow('line 1: id: belongs to a ticket of another provider')
+    })
+
+    it('refuses duplicate ids within one import', async () => {
+      const t = ticket({ id: 'f0000000-0000-4000-8000-000000000003', ticket_number: 123456790 })
+      const attempt = ctx.store.importTickets(
+        once([
+          { line: 1, providerId: PROVIDER_A, ticket: t },
+          { line: 2, providerId: PROVIDER_A, ticket: { ...t, ticket_number: 123456791 } },
+        ]),
+      )
+      await expect(attempt).rejects.toThrow('line 2: id: duplicates the ticket on line 1')
+    })
+
+    it('exports every ticket with its owner, in batches', async () => {
+      const exported = []
+      for await (const batch of ctx.store.exportTickets()) exported.push(...batch)
+      expect(exported).toHaveLength(SEED.length)
+      expect(new Set(exported.map((e) => e.providerId))).toEqual(new Set(SEED.map((s) => s.providerId)))
+    })
+
+    it('keeps one signing secret per store', async () => {
+      expect(await ctx.store.signingSecret()).toBe(await ctx.store.signingSecret())
+      expect((await ctx.store.signingSecret()).length).toBeGreaterThanOrEqual(32)
+    })
+
+    it('creates, finds, lists and revokes clients', async () => {
+      const created = await ctx.store.createClient({ clientId: 'tc_test', providerId: PROVIDER_A, name: 'n', scopes: ['tickets:read'], secretHash: 'h' })
+      expect(created).toMatchObject({ clientId: 'tc_test', scopes: ['tickets:read'], revokedAt: null })
+      expect(await ctx.store.findClient('tc_test')).toEqual(created)
+      expect(await ctx.store.revokeClient('tc_test', new Date('2026-01-01T00:00:00Z'))).toBe(true)
+      expect(await ctx.store.revokeClient('tc_test', new Date('2027-01-01T00:00:00Z'))).toBe(true)
+      expect((await ctx.store.findClient('tc_test'))?.revokedAt).toBe('2026-01-01T00:00:00Z')
+      expect(await ctx.store.revokeClient('tc_missing', new Date())).toBe(false)
+    })
+  },
+  seedStore,
+)

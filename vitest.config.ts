@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'client/test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    // PGlite boots a WASM PostgreSQL per test file; give slow shared machines room.
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+})
