@@ -24,8 +24,10 @@ export function createPgPool(options: PgPoolOptions): pg.Pool & Pool {
         TEXT_OIDS.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
-  // An idle client losing its connection (server restart) must not crash the process; the
-  // pool replaces it and the next query reconnects.
+  // A client losing its connection (server restart, network) emits 'error'; unhandled, that
+  // would crash the process. Idle clients report through the pool, checked-out ones through
+  // their own listener; either way the pool discards them and the next query reconnects.
   pool.on('error', (error) => options.onError?.(error))
+  pool.on('connect', (client) => client.on('error', (error) => options.onError?.(error)))
   return pool as pg.Pool & Pool
 }

@@ -40,13 +40,28 @@ function onFrames(socket: Socket, handle: (frame: unknown) => void): void {
 
 const send = (socket: Socket, frame: ReplyFrame | QueryFrame) => socket.write(`${JSON.stringify(frame)}\n`)
 
-export function serveRemoteSessions(pool: PglitePool, socketPath: string): Promise<Server> {
-  const server = createServer((socket) => void runSession(pool, socket))
+export interface RemoteSessionServer {
+  /** Stops accepting sessions and cuts the open ones (their transactions roll back). */
+  close(): Promise<void>
+}
+
+export function serveRemoteSessions(pool: PglitePool, socketPath: string): Promise<RemoteSessionServer> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    void runSession(pool, socket)
+  })
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      for (const socket of sockets) socket.destroy()
+    })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(socketPath, () => {
       server.off('error', reject)
-      resolve(server)
+      resolve({ close })
     })
   })
 }

@@ -6,10 +6,9 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Server } from 'node:net'
 import type { Pool } from '../drivers/pool.js'
 import { openPglite, PglitePool } from '../drivers/pglite-pool.js'
-import { RemotePool, serveRemoteSessions } from '../drivers/pglite-remote.js'
+import { RemotePool, serveRemoteSessions, type RemoteSessionServer } from '../drivers/pglite-remote.js'
 
 export interface EmbeddedPool {
   pool: Pool
@@ -107,7 +106,7 @@ export async function openEmbeddedPool(dataDirInput: string, options: EmbeddedOp
 
 async function openAsOwner(dataDir: string, lockPath: string, options: EmbeddedOptions): Promise<EmbeddedPool> {
   let pool: PglitePool | undefined
-  let server: Server | undefined
+  let server: RemoteSessionServer | undefined
   const socketPath = socketPathFor(dataDir)
   const release = () => {
     rmSync(lockPath, { force: true })
@@ -130,7 +129,7 @@ async function openAsOwner(dataDir: string, lockPath: string, options: EmbeddedO
     pool: owned,
     mode: 'owner',
     async close() {
-      if (server) await new Promise<void>((r) => server!.close(() => r()))
+      await server?.close()
       await owned.end()
       release()
     },
