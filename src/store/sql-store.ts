@@ -9,7 +9,8 @@ import type { TicketQuery } from '../domain/ticket-query.js'
 import type { Selectable } from 'kysely'
 import type { ApiClientsTable, Db } from './database.js'
 import { importTickets } from './import-sql.js'
-import { buildCountQuery, buildPageQuery } from './list-sql.js'
+import { countTickets } from './count-sql.js'
+import { buildPageQuery } from './list-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -50,11 +51,11 @@ export class SqlStore implements TicketStore {
 
   async listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage> {
     // Page and count run side by side; limit=0 needs only the count.
-    const [rows, count] = await Promise.all([
+    const [rows, total] = await Promise.all([
       query.limit === 0 ? Promise.resolve([]) : buildPageQuery(this.db, scope, query).execute(),
-      buildCountQuery(this.db, scope, query).executeTakeFirstOrThrow(),
+      countTickets(this.db, scope, query),
     ])
-    return { tickets: rows.map(rowToTicket), total: Number(count.total) }
+    return { tickets: rows.map(rowToTicket), total }
   }
 
   async getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined> {

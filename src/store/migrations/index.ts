@@ -1,5 +1,6 @@
 // The ordered list of migrations. Versions are positions in this list and never change.
 import * as initial from './0001-initial.js'
+import * as ticketCounts from './0002-ticket-counts.js'
 
 export interface Migration {
   version: number
@@ -7,4 +8,7 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...initial }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, ...initial },
+  { version: 2, ...ticketCounts },
+]
