@@ -10,7 +10,7 @@ import type { Selectable } from 'kysely'
 import type { ApiClientsTable, Db } from './database.js'
 import { importTickets } from './import-sql.js'
 import { countTickets } from './count-sql.js'
-import { buildPageQuery } from './list-sql.js'
+import { buildPageJsonQuery, buildPageQuery } from './list-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -19,6 +19,7 @@ import type {
   NewApiClient,
   ProviderScope,
   TicketPage,
+  TicketPageJson,
   TicketStore,
   UpdateOutcome,
 } from './store.js'
@@ -56,6 +57,22 @@ export class SqlStore implements TicketStore {
       countTickets(this.db, scope, query),
     ])
     return { tickets: rows.map(rowToTicket), total }
+  }
+
+  async listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson> {
+    const [page, total] = await Promise.all([
+      query.limit === 0
+        ? Promise.resolve({ result: '[]', rows: '0', last_key: null })
+        : buildPageJsonQuery(this.db, scope, query).executeTakeFirstOrThrow(),
+      countTickets(this.db, scope, query),
+    ])
+    const key = page.last_key === null ? undefined : (JSON.parse(page.last_key) as (string | null)[])
+    return {
+      resultJson: page.result,
+      total,
+      rows: Number(page.rows),
+      ...(key ? { last: { values: key.slice(0, -1), id: key.at(-1)! } } : {}),
+    }
   }
 
   async getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined> {
