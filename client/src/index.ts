@@ -1,1 +1,28 @@
-export {}
+// tickets-api-client: a typed client for the partner Tickets API. No runtime dependencies:
+// the global fetch, AbortSignal and URLSearchParams, on Node 20+ and in browsers.
+export { createTicketsClient, CLIENT_VERSION, type TicketsClient, type TicketsClientOptions } from './client.js'
+export { TicketsApiError, TicketsNetworkError, UnexpectedResponseError } from './errors.js'
+export type {
+  HandlerResult,
+  ProcessFailure,
+  ProcessTicketsOptions,
+  ProcessTicketsResult,
+  TicketFilter,
+} from './process.js'
+export { encodeListQuery, type ListTicketsParams, type SortBy, type SortDirection, type SortField } from './query.js'
+export type { CallOptions, IterateOptions, TicketsResource, TicketWithEtag, UpdateOptions } from './tickets.js'
+export type { AccessToken } from './tokens.js'
+export { parseRetryAfter, RETRYABLE_STATUSES, type RetryOptions } from './transport.js'
+export {
+  LIST_TICKETS_PARAMETERS,
+  OPERATIONS,
+  type ListTicketsParameters,
+  type Problem,
+  type ProblemError,
+  type Ticket,
+  type TicketList,
+  type TicketListQuery,
+  type TicketPatch,
+  type TicketState,
+  type TokenResponse,
+} from './api-types.js'

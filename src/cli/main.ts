@@ -14,7 +14,9 @@ async function migrateCommand(args: string[]): Promise<number> {
   const config = loadConfig()
   const store = await openConfiguredStore(config, 'tickets migrate', { migrate: false })
   try {
-    const applied = await migrate(store.db)
+    const applied = await migrate(store.db).catch((error: unknown) => {
+      throw new StartupError(describeStartupError(error, config))
+    })
     process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${where(config)}\n` : `${where(config)} is up to date\n`)
     return 0
   } finally {
@@ -54,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name]
   if (!command) {
-    process.stderr.write(`tickets: unknown command "${name}"\n${USAGE}\n`)
+    process.stderr.write(`tickets: unknown command "${name}" (see tickets --help)\n`)
     return EXIT_USAGE
   }
   try {

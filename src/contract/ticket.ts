@@ -15,7 +15,9 @@ export type TicketState = Static<typeof TicketStateSchema>
 
 const uuid = (description: string) => Type.String({ format: 'uuid', description })
 const dateTime = (description: string) => Type.String({ format: 'date-time', description })
-const reference = (description: string) => Type.String({ minLength: 0, maxLength: 255, description })
+// PostgreSQL text cannot hold NUL: refusing it in the schema keeps it out of imports and PATCHes.
+export const NO_NUL = '^[^\\u0000]*$'
+const reference = (description: string) => Type.String({ minLength: 0, maxLength: 255, pattern: NO_NUL, description })
 
 export const TicketSchema = Type.Object(
   {
@@ -70,10 +72,11 @@ export const TicketSchema = Type.Object(
       Type.String({
         minLength: 17,
         maxLength: 17,
+        pattern: NO_NUL,
         description: 'Vehicle Identification Number. Can be null for tickets in the prepared state.',
       }),
     ),
-    voucher_code: Nullable(Type.String({ description: 'Code of the applied voucher.' })),
+    voucher_code: Nullable(Type.String({ pattern: NO_NUL, description: 'Code of the applied voucher.' })),
   },
   { additionalProperties: false, title: 'Ticket' },
 )

@@ -1,6 +1,7 @@
 // Deterministic, valid tickets in every state, for the demo store, test fixtures and the
 // benchmark dataset. The same seed always yields the same tickets.
 import type { Ticket, TicketState } from '../contract/ticket.js'
+import { parseDateTime } from '../domain/values.js'
 
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0
@@ -23,7 +24,9 @@ function uuidFrom(random: () => number): string {
 
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789'
 const vinFrom = (random: () => number) => Array.from({ length: 17 }, () => VIN_CHARS[Math.floor(random() * VIN_CHARS.length)]).join('')
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
+// In the canonical form the API returns (trailing fractional zeros trimmed), so generated
+// tickets compare equal to what the store hands back.
+const iso = (ms: number) => parseDateTime(new Date(ms).toISOString())
 
 export interface GenerateOptions {
   count: number

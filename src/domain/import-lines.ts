@@ -33,6 +33,7 @@ function fieldOf(instancePath: string, params: Record<string, unknown>): string 
 function schemaReason(keyword: string, message: string): string {
   if (keyword === 'required') return 'is required'
   if (keyword === 'additionalProperties' || keyword === 'boolean') return 'is not a Ticket field'
+  if (keyword === 'pattern') return 'must not contain the NUL character'
   return message
 }
 

@@ -115,6 +115,8 @@ function parseFilter(
   values: string[],
   report: (slug: ErrorSlug, name: string, detail: string) => void,
 ): FilterValue | undefined {
+  // PostgreSQL text cannot hold NUL, so no stored value could ever contain one.
+  if (values.some((value) => value.includes('\u0000'))) return void report('invalid-filter', name, 'must not contain the NUL character')
   if (!def.list) {
     if (values.length > 1) return void report('invalid-filter', name, 'must be given at most once')
     const raw = values[0]!

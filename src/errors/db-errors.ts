@@ -4,8 +4,15 @@ import { AppError } from './app-error.js'
 
 const RETRY_AFTER_SECONDS = '5'
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENOENT', 'EAI_AGAIN'])
-// node-postgres reports these pool/connection failures without any code, only this text.
-const DRIVER_CONNECTION_MESSAGES = [/^timeout exceeded when trying to connect/i, /^Connection terminated/i, /PGlite is closed/i]
+// node-postgres, PGlite and Kysely report these connection failures (and a store being shut
+// down) without any code, only this text.
+const DRIVER_CONNECTION_MESSAGES = [
+  /^timeout exceeded when trying to connect/i,
+  /^Connection terminated/i,
+  /PGlite is closed/i,
+  /driver has already been destroyed/i,
+  /Cannot use a pool after calling end/i,
+]
 
 function unavailable(detail: string): AppError {
   return new AppError('store-unavailable', detail, { headers: { 'retry-after': RETRY_AFTER_SECONDS } })

@@ -35,6 +35,8 @@ function bodyError(error: AjvError): ProblemError {
         : { in: 'body', name: 'body', detail: 'must be a JSON object' }
     case 'maxLength':
       return { in: 'body', name: member, detail: `must be at most ${String(error.params.limit)} characters` }
+    case 'pattern':
+      return { in: 'body', name: member, detail: 'must not contain the NUL character' }
     default:
       return { in: 'body', name: member || 'body', detail: error.message ?? 'is invalid' }
   }

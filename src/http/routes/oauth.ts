@@ -11,6 +11,7 @@ export const TOKEN_PATH = '/oauth2/token'
 function single(form: FormBody, name: string): string | undefined {
   const values = form.get(name)
   if (values && values.length > 1) throw oauthError('invalid_request', `${name} must be sent only once.`, name)
+  if (values?.[0]?.includes('\u0000')) throw oauthError('invalid_request', `${name} must not contain the NUL character.`, name)
   return values?.[0]
 }
 

@@ -1,0 +1,212 @@
+// tickets-client: a small command line over the client, for integrators trying the API or
+// scripting against it. Platform-neutral: bin/tickets-client passes argv, env and output.
+// Exit codes: 0 success, 1 failure (the API or the network said no), 2 usage error.
+import { LIST_TICKETS_PARAMETERS, type Ticket } from './api-types.js'
+import { createTicketsClient, type TicketsClientOptions } from './client.js'
+import { TicketsApiError, TicketsNetworkError } from './errors.js'
+import type { ListTicketsParams } from './query.js'
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+
+export interface CliIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  /** Passed to the client (tests point it at a counting or failing fetch). */
+  fetch?: typeof fetch
+}
+
+const FILTER_FLAGS = LIST_TICKETS_PARAMETERS.filter((p) => p.name !== 'sort_by' && p.name !== 'limit' && p.name !== 'offset')
+
+export const USAGE = `Usage: tickets-client <command> [options]
+
+Commands:
+  list [--<filter> <value>]... [--sort <field>[:asc|desc]]... [--limit N] [--offset N] [--all] [--json]
+      Filters: ${FILTER_FLAGS.map((p) => `--${p.name.replace(/_/g, '-')}`).join(', ')}
+      Lists take a,b or a repeated flag; --vin '' lists tickets without a VIN.
+      --all walks every page (--page-size N, default 100); with --json it prints one ticket per line.
+  get <ticket-id> [--json]
+  mark-processed <ticket-id> [--external-reference <text>] [--json]
+
+Environment: TICKETS_API_URL (e.g. http://127.0.0.1:8080), TICKETS_CLIENT_ID, TICKETS_CLIENT_SECRET.
+Exit codes: 0 success, 1 failure, 2 usage error.`
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positionals: string[]
+  flags: Map<string, string[]>
+  switches: Set<string>
+}
+
+/** `--name value`, `--name=value` and bare `--switch` (for names in `switches`). */
+function parseArgs(args: string[], valued: ReadonlySet<string>, switches: ReadonlySet<string>): Parsed {
+  const parsed: Parsed = { positionals: [], flags: new Map(), switches: new Set() }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith('--')) {
+      parsed.positionals.push(arg)
+      continue
+    }
+    const eq = arg.indexOf('=')
+    const name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).replace(/-/g, '_')
+    if (switches.has(name)) {
+      if (eq !== -1) throw new UsageError(`--${name.replace(/_/g, '-')} takes no value`)
+      parsed.switches.add(name)
+    } else if (valued.has(name)) {
+      const value = eq === -1 ? args[++i] : arg.slice(eq + 1)
+      if (value === undefined) throw new UsageError(`--${name.replace(/_/g, '-')} needs a value`)
+      parsed.flags.set(name, [...(parsed.flags.get(name) ?? []), value])
+    } else {
+      throw new UsageError(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq)}`)
+    }
+  }
+  return parsed
+}
+
+function single(parsed: Parsed, name: string): string | undefined {
+  const values = parsed.flags.get(name)
+  if (values && values.length > 1) throw new UsageError(`--${name.replace(/_/g, '-')} may be given once`)
+  return values?.[0]
+}
+
+function exactlyOneId(parsed: Parsed, command: string): string {
+  if (parsed.positionals.length !== 1) throw new UsageError(`${command} takes exactly one ticket id`)
+  return parsed.positionals[0]!
+}
+
+function listParamsOf(parsed: Parsed): ListTicketsParams {
+  const params: Record<string, unknown> = {}
+  for (const p of FILTER_FLAGS) {
+    const values = parsed.flags.get(p.name)
+    if (!values) continue
+    if (p.list) params[p.name] = values.join(',')
+    else if (values.length > 1) throw new UsageError(`--${p.name.replace(/_/g, '-')} may be given once`)
+    else if (p.type === 'boolean') {
+      if (values[0] !== 'true' && values[0] !== 'false') throw new UsageError(`--${p.name.replace(/_/g, '-')} must be true or false`)
+      params[p.name] = values[0] === 'true'
+    } else params[p.name] = values[0]
+  }
+  for (const name of ['limit', 'offset'] as const) {
+    const value = single(parsed, name)
+    if (value !== undefined) params[name] = value
+  }
+  const sorts = parsed.flags.get('sort')
+  if (sorts)
+    params.sort_by = sorts.map((sort) => {
+      const [field, direction = 'asc', extra] = sort.split(':')
+      if (!field || extra !== undefined) throw new UsageError(`--sort must be <field> or <field>:asc|desc, got ${JSON.stringify(sort)}`)
+      return [field, direction]
+    })
+  // Strings pass through unconverted: the API validates every value and names the bad one.
+  return params as ListTicketsParams
+}
+
+function row(ticket: Ticket): string {
+  return [
+    ticket.id,
+    String(ticket.ticket_number).padEnd(9),
+    ticket.state.padEnd(11),
+    ticket.created_at.padEnd(24),
+    ticket.externally_processed ? 'processed  ' : 'unprocessed',
+    ticket.external_reference,
+  ]
+    .join('  ')
+    .trimEnd()
+}
+
+function clientOptions(env: Record<string, string | undefined>, io: CliIo): TicketsClientOptions {
+  const names = ['TICKETS_API_URL', 'TICKETS_CLIENT_ID', 'TICKETS_CLIENT_SECRET'] as const
+  const missing = names.filter((name) => !env[name])
+  if (missing.length > 0) throw new UsageError(`set ${missing.join(', ')} (see --help)`)
+  if (!/^https?:\/\/[^/]/.test(env.TICKETS_API_URL!))
+    throw new UsageError(`TICKETS_API_URL must be an http(s) URL such as http://127.0.0.1:8080, got ${JSON.stringify(env.TICKETS_API_URL)}`)
+  return {
+    baseUrl: env.TICKETS_API_URL!,
+    clientId: env.TICKETS_CLIENT_ID!,
+    clientSecret: env.TICKETS_CLIENT_SECRET!,
+    userAgent: 'tickets-client (cli)',
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  }
+}
+
+const FILTER_NAMES = new Set<string>(FILTER_FLAGS.map((p) => p.name))
+
+async function run(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  const [command, ...args] = argv
+  const out = (text: string) => io.stdout(`${text}\n`)
+  switch (command) {
+    case 'list': {
+      const parsed = parseArgs(args, new Set([...FILTER_NAMES, 'limit', 'offset', 'sort', 'page_size']), new Set(['json', 'all']))
+      if (parsed.positionals.length > 0) throw new UsageError(`list takes no arguments (got ${parsed.positionals[0]})`)
+      const params = listParamsOf(parsed)
+      const json = parsed.switches.has('json')
+      const pageSizeFlag = single(parsed, 'page_size')
+      if (pageSizeFlag !== undefined && !parsed.switches.has('all')) throw new UsageError('--page-size goes with --all')
+      if (pageSizeFlag !== undefined && !/^\d+$/.test(pageSizeFlag)) throw new UsageError('--page-size must be a number from 1 to 1000')
+      const client = createTicketsClient(clientOptions(env, io))
+      if (parsed.switches.has('all')) {
+        if (params.limit !== undefined) throw new UsageError('--limit does not go with --all (use --page-size)')
+        let count = 0
+        const pageSize = pageSizeFlag === undefined ? 100 : Number(pageSizeFlag)
+        if (pageSize < 1 || pageSize > 1000) throw new UsageError('--page-size must be a number from 1 to 1000')
+        for await (const ticket of client.tickets.iterate(params, { pageSize })) {
+          out(json ? JSON.stringify(ticket) : row(ticket))
+          count++
+        }
+        if (!json) out(`${count} tickets`)
+        return EXIT_OK
+      }
+      const page = await client.tickets.list(params)
+      if (json) out(JSON.stringify(page, null, 2))
+      else {
+        for (const ticket of page.result) out(row(ticket))
+        out(`${page.result.length} of ${page.total} tickets (offset ${page.query.offset})`)
+      }
+      return EXIT_OK
+    }
+    case 'get': {
+      const parsed = parseArgs(args, new Set(), new Set(['json']))
+      const id = exactlyOneId(parsed, 'get')
+      const ticket = await createTicketsClient(clientOptions(env, io)).tickets.get(id)
+      out(JSON.stringify(ticket, null, 2))
+      return EXIT_OK
+    }
+    case 'mark-processed': {
+      const parsed = parseArgs(args, new Set(['external_reference']), new Set(['json']))
+      const id = exactlyOneId(parsed, 'mark-processed')
+      const reference = single(parsed, 'external_reference')
+      const client = createTicketsClient(clientOptions(env, io))
+      const { ticket } = await client.tickets.update(id, {
+        externally_processed: true,
+        ...(reference !== undefined ? { external_reference: reference } : {}),
+      })
+      if (parsed.switches.has('json')) out(JSON.stringify(ticket, null, 2))
+      else out(`Marked ${ticket.id} processed${ticket.external_reference ? ` (external_reference ${ticket.external_reference})` : ''}`)
+      return EXIT_OK
+    }
+    default:
+      throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`)
+  }
+}
+
+/** Runs one command; never throws. Errors are one line on stderr. */
+export async function main(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(`${USAGE}\n`)
+    return EXIT_OK
+  }
+  try {
+    return await run(argv, env, io)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`tickets-client: ${error.message}\n${argv.length === 0 ? `${USAGE}\n` : ''}`)
+      return EXIT_USAGE
+    }
+    const message =
+      error instanceof TicketsApiError || error instanceof TicketsNetworkError || error instanceof Error ? error.message : String(error)
+    io.stderr(`tickets-client: ${message.replace(/\s*\n\s*/g, ' ')}\n`)
+    return EXIT_FAILURE
+  }
+}

@@ -1,0 +1,103 @@
+// The client's errors. Every answer of the API that is not a success becomes a TicketsApiError
+// (a 404 included: a wrong path or an invisible ticket is never "no data"); a success whose body
+// is not the documented shape is an UnexpectedResponseError; a request that never got an answer
+// is a TicketsNetworkError.
+import type { Problem, ProblemError } from './api-types.js'
+
+export interface ApiErrorInit {
+  status: number
+  problem: Problem
+  requestId: string | undefined
+  method: string
+  url: string
+  /** The Retry-After delay the response asked for, in milliseconds, if any. */
+  retryAfterMs?: number | undefined
+}
+
+/** The API answered with an error status (or with a body that is not what it documents). */
+export class TicketsApiError extends Error {
+  override name = 'TicketsApiError'
+  readonly status: number
+  /**
+   * The RFC 9457 problem document. When the body was not one (a proxy's HTML page, say), a
+   * problem is made up with `code: 'unexpected-response'` and a detail saying what came back.
+   */
+  readonly problem: Problem
+  /** The x-request-id response header: quote it when reporting a problem. */
+  readonly requestId: string | undefined
+  readonly method: string
+  readonly url: string
+  readonly retryAfterMs: number | undefined
+
+  constructor(init: ApiErrorInit, message?: string) {
+    const where = `${init.method} ${pathOf(init.url)}`
+    const id = init.requestId ? ` (request id ${init.requestId})` : ''
+    super(message ?? `${where} answered ${init.status} ${init.problem.code}: ${init.problem.detail}${id}`)
+    this.status = init.status
+    this.problem = init.problem
+    this.requestId = init.requestId
+    this.method = init.method
+    this.url = init.url
+    this.retryAfterMs = init.retryAfterMs
+  }
+
+  /** The problem's stable slug, e.g. `ticket-not-found` (docs/errors.md lists them). */
+  get code(): string {
+    return this.problem.code
+  }
+
+  /** One entry per invalid input, for 400s. */
+  get errors(): ProblemError[] {
+    return this.problem.errors ?? []
+  }
+}
+
+/** A successful status whose body is not the documented shape: never read as "empty". */
+export class UnexpectedResponseError extends TicketsApiError {
+  override name = 'UnexpectedResponseError'
+
+  constructor(init: Omit<ApiErrorInit, 'problem'>, expected: string, what: string) {
+    const detail = `The response was not the documented ${expected} shape: ${what}.`
+    super(
+      { ...init, problem: { type: 'about:blank', title: 'Unexpected response', status: init.status, detail, code: 'unexpected-response' } },
+      `${init.method} ${pathOf(init.url)} answered ${init.status}, but the response was not the documented ${expected} shape: ${what}` +
+        (init.requestId ? ` (request id ${init.requestId})` : ''),
+    )
+  }
+}
+
+/** No answer at all: every attempt failed to connect, was reset, or timed out. */
+export class TicketsNetworkError extends Error {
+  override name = 'TicketsNetworkError'
+  readonly method: string
+  readonly url: string
+  readonly attempts: number
+  /** True when the last attempt ran out of time (timeoutMs) rather than failing to connect. */
+  readonly timedOut: boolean
+
+  constructor(init: { method: string; url: string; attempts: number; timedOut: boolean; cause: unknown }) {
+    const reason = init.timedOut ? 'timed out' : describeCause(init.cause)
+    const tries = init.attempts === 1 ? '1 attempt' : `${init.attempts} attempts`
+    super(`${init.method} ${init.url} got no response (${reason}) after ${tries}`, { cause: init.cause })
+    this.method = init.method
+    this.url = init.url
+    this.attempts = init.attempts
+    this.timedOut = init.timedOut
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause)
+  const inner = (cause as { cause?: unknown }).cause
+  const code = inner && typeof inner === 'object' && 'code' in inner ? String((inner as { code: unknown }).code) : undefined
+  return code ? `${cause.message}: ${code}` : cause.message
+}
+
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return parsed.pathname + parsed.search
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,181 @@
+// The Tickets resource: list (with shape checks), iterate across pages, get, update. Every
+// call carries a bearer token; a 401 invalid_token refreshes the token and retries once.
+import { OPERATIONS, type Ticket, type TicketList, type TicketPatch } from './api-types.js'
+import { UnexpectedResponseError } from './errors.js'
+import { encodeListQuery, type ListTicketsParams } from './query.js'
+import type { TokenSource } from './tokens.js'
+import { errorOf, type HttpRequest, type HttpResponse, type Transport } from './transport.js'
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+export interface IterateOptions extends CallOptions {
+  /** Tickets per request, 1..1000 (default 100). */
+  pageSize?: number
+}
+
+export interface UpdateOptions extends CallOptions {
+  /** Update only if the ticket still has this ETag (412 precondition-failed otherwise). */
+  ifMatch?: string
+}
+
+export interface TicketWithEtag {
+  ticket: Ticket
+  etag: string | undefined
+}
+
+const ticketPath = (id: string) => OPERATIONS.getTicket.path.replace('{ticket-id}', encodeURIComponent(id))
+
+function invalidTokenAnswer(response: HttpResponse): boolean {
+  if (response.status !== 401) return false
+  const code = (response.body as { code?: unknown } | null)?.code
+  return code === 'invalid-token' || /error="?invalid_token"?/.test(response.headers.get('www-authenticate') ?? '')
+}
+
+/** Sends requests with a bearer token, refreshing it once when the server no longer accepts it. */
+export class AuthorizedSender {
+  constructor(
+    readonly transport: Transport,
+    readonly tokens: TokenSource,
+  ) {}
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const token = await this.tokens.get(request.signal)
+    const withToken = (accessToken: string) => ({
+      ...request,
+      headers: { ...request.headers, authorization: `Bearer ${accessToken}` },
+    })
+    const response = await this.transport.send(withToken(token.accessToken))
+    if (!invalidTokenAnswer(response)) return response
+    // Expired early (clock skew), revoked key, or a restarted server with a new signing key:
+    // one fresh token, one more try. A second refusal is the caller's problem to see.
+    this.tokens.invalidate(token.accessToken)
+    const fresh = await this.tokens.get(request.signal)
+    return this.transport.send(withToken(fresh.accessToken))
+  }
+}
+
+function shapeError(response: HttpResponse, expected: string, what: string): UnexpectedResponseError {
+  const requestId = response.headers.get('x-request-id') ?? undefined
+  return new UnexpectedResponseError({ status: response.status, requestId, method: response.method, url: response.url }, expected, what)
+}
+
+const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
+
+/** Why `value` is not a ticket, or undefined when it looks like one. */
+function ticketFault(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `is ${describe(value)}, not a ticket object`
+  const t = value as Record<string, unknown>
+  if (typeof t.id !== 'string') return 'has no string id'
+  if (typeof t.state !== 'string') return 'has no string state'
+  if (typeof t.externally_processed !== 'boolean') return 'has no boolean externally_processed'
+  return undefined
+}
+
+function asTicketList(response: HttpResponse): TicketList {
+  const body = response.body
+  if (!response.json || typeof body !== 'object' || body === null || Array.isArray(body))
+    throw shapeError(response, 'TicketList', response.json ? `the body is ${describe(body)}, not an object` : 'the body is not JSON')
+  const list = body as Record<string, unknown>
+  if (!Array.isArray(list.result)) {
+    const keys = Object.keys(list).join(', ') || 'none'
+    throw shapeError(response, 'TicketList', `result is ${list.result === undefined ? 'missing' : describe(list.result)} (members: ${keys})`)
+  }
+  if (typeof list.total !== 'number') throw shapeError(response, 'TicketList', `total is ${describe(list.total)}, not a number`)
+  if (!Number.isInteger(list.total) || list.total < 0)
+    throw shapeError(response, 'TicketList', `total is ${list.total}, not a non-negative integer`)
+  if (typeof list.query !== 'object' || list.query === null || Array.isArray(list.query))
+    throw shapeError(response, 'TicketList', `query is ${describe(list.query)}, not an object`)
+  list.result.forEach((ticket, i) => {
+    const fault = ticketFault(ticket)
+    if (fault) throw shapeError(response, 'TicketList', `result[${i}] ${fault}`)
+  })
+  return body as TicketList
+}
+
+function asTicket(response: HttpResponse): TicketWithEtag {
+  const fault = response.json ? ticketFault(response.body) : 'is not JSON'
+  if (fault) throw shapeError(response, 'Ticket', `the body ${fault}`)
+  return { ticket: response.body as Ticket, etag: response.headers.get('etag') ?? undefined }
+}
+
+export class TicketsResource {
+  constructor(private readonly sender: AuthorizedSender) {}
+
+  /** One page: `{ query, result, total }`. A 4xx/5xx throws TicketsApiError; a malformed 200 throws UnexpectedResponseError. */
+  async list(params: ListTicketsParams = {}, options: CallOptions = {}): Promise<TicketList> {
+    const query = encodeListQuery(params)
+    const response = await this.sender.send({
+      method: 'GET',
+      path: OPERATIONS.listTickets.path + (query ? `?${query}` : ''),
+      signal: options.signal,
+    })
+    if (response.status !== 200) throw errorOf(response, this.sender.transport.clock)
+    return asTicketList(response)
+  }
+
+  /**
+   * Every matching ticket, page after page (offset paging under the API's sort, which always
+   * ends with id, so pages do not overlap while the matching set stays the same). See the
+   * README for what a walk sees when tickets change under it.
+   */
+  async *iterate(params: ListTicketsParams = {}, options: IterateOptions = {}): AsyncGenerator<Ticket, void, undefined> {
+    const pageSize = options.pageSize ?? (typeof params.limit === 'number' ? params.limit : 100)
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError('pageSize must be an integer from 1 to 1000')
+    let offset = BigInt(params.offset ?? 0)
+    let previousPage = new Set<string>()
+    for (;;) {
+      const page = await this.list({ ...params, limit: pageSize, offset }, options)
+      const ids = new Set<string>()
+      for (const ticket of page.result) {
+        ids.add(ticket.id)
+        // A ticket pushed across the page boundary by an insertion is not yielded twice.
+        if (!previousPage.has(ticket.id)) yield ticket
+      }
+      offset += BigInt(page.result.length)
+      if (page.result.length < pageSize || offset >= BigInt(page.total)) return
+      previousPage = ids
+    }
+  }
+
+  /** The ticket; a 404 (no such ticket for this client) throws TicketsApiError `ticket-not-found`. */
+  async get(id: string, options: CallOptions = {}): Promise<Ticket> {
+    return (await this.getWithEtag(id, options)).ticket
+  }
+
+  /** The ticket and its ETag (for `update(..., { ifMatch })`). */
+  async getWithEtag(id: string, options: CallOptions = {}): Promise<TicketWithEtag> {
+    const response = await this.sender.send({ method: 'GET', path: ticketPath(id), signal: options.signal })
+    if (response.status !== 200) throw errorOf(response, this.sender.transport.clock)
+    return asTicket(response)
+  }
+
+  /**
+   * Sets `externally_processed` and/or `external_reference` (a JSON merge patch). Retried like
+   * a GET: setting the same values twice leaves the same values. With `ifMatch`, a retry whose
+   * first attempt did apply answers 412; the ticket is then read back, and if it carries the
+   * patched values the update counts as done.
+   */
+  async update(id: string, patch: TicketPatch, options: UpdateOptions = {}): Promise<TicketWithEtag> {
+    const response = await this.sender.send({
+      method: 'PATCH',
+      path: ticketPath(id),
+      headers: {
+        'content-type': 'application/merge-patch+json',
+        ...(options.ifMatch !== undefined ? { 'if-match': options.ifMatch } : {}),
+      },
+      body: JSON.stringify(patch),
+      signal: options.signal,
+    })
+    if (response.status === 200) return asTicket(response)
+    const error = errorOf(response, this.sender.transport.clock)
+    // Only a retried PATCH can have applied before its 412: an earlier attempt's answer was lost.
+    if (response.status === 412 && options.ifMatch !== undefined && response.attempts > 1) {
+      const current = await this.getWithEtag(id, options)
+      const applied = (Object.keys(patch) as (keyof TicketPatch)[]).every((key) => current.ticket[key] === patch[key])
+      if (applied) return current
+    }
+    throw error
+  }
+}
