@@ -9,7 +9,10 @@ import type { TicketQuery } from '../domain/ticket-query.js'
 import type { Selectable } from 'kysely'
 import type { ApiClientsTable, Db } from './database.js'
 import { importTickets } from './import-sql.js'
+import { ClientCache } from './client-cache.js'
 import { countTickets } from './count-sql.js'
+import type { Pool } from './drivers/pool.js'
+import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
 import { buildPageJsonQuery, buildPageQuery } from './list-sql.js'
 import type {
   ApiClient,
@@ -41,6 +44,8 @@ function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
 
 export class SqlStore implements TicketStore {
   #signingSecret: string | undefined
+  #clients: ClientCache | undefined
+  #unlisten: (() => Promise<void>) | undefined
 
   constructor(
     readonly kind: 'postgres' | 'embedded',
@@ -165,7 +170,26 @@ export class SqlStore implements TicketStore {
     return rowToClient(row)
   }
 
+  /**
+   * Serve client lookups from memory while a NOTIFY subscription on the pool keeps the cache
+   * exact (see client-cache.ts). Without one (a remote embedded session) nothing changes.
+   */
+  async cacheClients(pool: Pool): Promise<void> {
+    if (!pool.listen || this.#clients) return
+    const cache = new ClientCache()
+    this.#clients = cache
+    this.#unlisten = await pool.listen(CLIENT_CHANNEL, {
+      onNotify: (clientId) => cache.evict(clientId),
+      onSubscribed: () => cache.subscribed(),
+      onLost: () => cache.lost(),
+    })
+  }
+
   async findClient(clientId: string): Promise<ApiClient | undefined> {
+    return this.#clients ? this.#clients.find(clientId, (id) => this.#loadClient(id)) : this.#loadClient(clientId)
+  }
+
+  async #loadClient(clientId: string): Promise<ApiClient | undefined> {
     const row = await this.db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
     return row && rowToClient(row)
   }
@@ -203,6 +227,7 @@ export class SqlStore implements TicketStore {
   }
 
   async close(): Promise<void> {
+    await this.#unlisten?.()
     await this.db.destroy()
     await this.onClose()
   }

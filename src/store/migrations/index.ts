@@ -1,6 +1,7 @@
 // The ordered list of migrations. Versions are positions in this list and never change.
 import * as initial from './0001-initial.js'
 import * as ticketCounts from './0002-ticket-counts.js'
+import * as clientNotifications from './0003-client-notifications.js'
 
 export interface Migration {
   version: number
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, ...initial },
   { version: 2, ...ticketCounts },
+  { version: 3, ...clientNotifications },
 ]
