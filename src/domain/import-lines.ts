@@ -68,6 +68,9 @@ export function parseImportLine(text: string, line: number, defaultProvider: str
   const ticket = { ...(candidate as Ticket) }
   for (const field of INT64_FIELDS)
     if (!Number.isSafeInteger(ticket[field])) throw new ImportLineError(line, field, 'must be an integer within ±(2^53-1)')
+  // The schema says int32, but the compiled validator does not check integer formats.
+  if (ticket.cancel_reason_id !== null && (ticket.cancel_reason_id < -(2 ** 31) || ticket.cancel_reason_id > 2 ** 31 - 1))
+    throw new ImportLineError(line, 'cancel_reason_id', 'must be an int32 between -2147483648 and 2147483647')
   for (const field of DATE_FIELDS) {
     const raw = ticket[field]
     if (raw === null) continue
