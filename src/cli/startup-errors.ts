@@ -17,7 +17,9 @@ export function describeStartupError(error: unknown, config?: Readonly<Config>):
   if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join('; ')}`
   const message = error instanceof Error ? error.message : String(error)
   const target = config ? where(config) : 'the store'
-  if (fromDatabaseError(error)) return `cannot reach ${target}: ${message || (error as { code?: string }).code}`
+  const known = fromDatabaseError(error)
+  if (known?.slug === 'query-timeout') return `a statement on ${target} timed out: ${message}`
+  if (known) return `cannot reach ${target}: ${message || (error as { code?: string }).code}`
   return `cannot open ${target}: ${message}`
 }
 

@@ -60,7 +60,8 @@ export function parseImportLine(text: string, line: number, defaultProvider: str
   }
   if (!providerId) throw new ImportLineError(line, 'provider_id', 'is required when --provider is not given')
 
-  const first = checkTicket.Errors(candidate)[0]
+  // Check() is the compiled fast path; the (slow) error list is built only for a bad line.
+  const first = checkTicket.Check(candidate) ? undefined : checkTicket.Errors(candidate)[0]
   if (first) {
     const field = fieldOf(first.instancePath, first.params as Record<string, unknown>)
     throw new ImportLineError(line, field, schemaReason(first.keyword, first.message))
