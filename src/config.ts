@@ -19,7 +19,8 @@ type Key = keyof Config
 interface Setting<K extends Key> {
   env: string
   why: string
-  secret?: boolean
+  /** How to show the value without revealing a secret; absent for harmless settings. */
+  redact?: (value: string) => string
   parse(raw: string | undefined): Config[K]
 }
 
@@ -48,7 +49,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   databaseUrl: {
     env: 'TICKETS_DATABASE_URL',
     why: 'Unset: the embedded store, so that `npm start` needs nothing installed. Set: PostgreSQL 15+.',
-    secret: true,
+    redact: redactUrl,
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
       if (!/^postgres(ql)?:\/\//.test(raw)) throw new Invalid('must be a postgres:// or postgresql:// URL')
@@ -74,7 +75,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   signingSecret: {
     env: 'TICKETS_SIGNING_SECRET',
     why: 'Unset: a random key kept in the store, shared by every process on it. Set it to rotate or pin the key.',
-    secret: true,
+    redact: () => '***',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
       if (raw.length < 32) throw new Invalid('must be at least 32 characters')
@@ -136,12 +137,21 @@ export function describeConfig(config: Readonly<Config>): Array<{ key: string; e
   return (Object.keys(SETTINGS) as Key[]).map((key) => {
     const setting = SETTINGS[key] as Setting<Key>
     const value = config[key]
-    const shown = value === undefined ? '(unset)' : setting.secret ? redact(String(value)) : String(value)
+    const shown = value === undefined ? '(unset)' : setting.redact ? setting.redact(String(value)) : String(value)
     return { key, env: setting.env, value: shown, why: setting.why }
   })
 }
 
-function redact(value: string): string {
-  // Keep a URL's host visible (it is what people need to check), hide credentials.
-  return value.replace(/\/\/([^@/]*)@/, '//***@').replace(/^(?!postgres).*$/, '***')
+/** Keeps a URL's host and database visible (what people need to check), hides the credentials. */
+function redactUrl(value: string): string {
+  try {
+    const url = new URL(value)
+    if (url.username || url.password) {
+      url.username = '***'
+      url.password = ''
+    }
+    return url.toString()
+  } catch {
+    return '***'
+  }
 }

@@ -52,6 +52,8 @@ export async function issueToken(request: TokenRequest, store: TicketStore, toke
     throw oauthError('unsupported_grant_type', `Unsupported grant_type "${request.grantType}"; use client_credentials.`, 'grant_type')
   if (!request.clientId || request.clientSecret === undefined)
     throw oauthError('invalid_client', 'Client authentication is required: send client_id and client_secret, or HTTP Basic.')
+  // No stored id can contain NUL (PostgreSQL text cannot), so such a client cannot exist.
+  if (request.clientId.includes('\u0000')) throw oauthError('invalid_client', 'Unknown client, wrong secret, or the client has been revoked.')
   const client = await store.findClient(request.clientId)
   const valid = client
     ? await verifySecret(request.clientSecret, client.secretHash)

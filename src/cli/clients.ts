@@ -2,7 +2,8 @@
 import { createApiClient } from '../auth/clients.js'
 import { SCOPES, type Scope } from '../contract/oauth.js'
 import { FieldError, parseUuid } from '../domain/values.js'
-import { loadConfig, openConfiguredStore } from './open.js'
+import { loadConfig } from '../config.js'
+import { openConfiguredStore } from './open.js'
 import { parseCommandArgs, UsageError } from './usage.js'
 
 export async function clientsCommand(args: string[]): Promise<number> {

@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream'
 import { ImportLineError } from '../domain/import-errors.js'
 import { ImportFailedError, readImportBatches } from '../domain/import-lines.js'
 import { FieldError, parseUuid } from '../domain/values.js'
-import { loadConfig, openConfiguredStore } from './open.js'
+import { loadConfig } from '../config.js'
+import { openConfiguredStore } from './open.js'
 import { parseCommandArgs, UsageError } from './usage.js'
 
 function providerOption(value: string | undefined): string | undefined {

@@ -1,51 +1,21 @@
 // The `tickets` command line: dispatch to one module per command, map failures to one line
 // on stderr and the exit codes 0 (success), 1 (failure), 2 (usage).
-import { ConfigError, describeConfig, loadConfig } from '../config.js'
-import { buildOpenApiDocument } from '../http/openapi.js'
-import { migrate } from '../store/migrate.js'
-import { clientsCommand } from './clients.js'
-import { exportCommand, importCommand } from './import-export.js'
-import { describeStartupError, openConfiguredStore, StartupError, where } from './open.js'
-import { serveCommand } from './serve.js'
-import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, USAGE, UsageError } from './usage.js'
+import { ConfigError } from '../config.js'
+import { describeStartupError, StartupError } from './startup-errors.js'
+import { EXIT_FAILURE, EXIT_USAGE, USAGE, UsageError } from './usage.js'
 
-async function migrateCommand(args: string[]): Promise<number> {
-  parseCommandArgs(args, {})
-  const config = loadConfig()
-  const store = await openConfiguredStore(config, 'tickets migrate', { migrate: false })
-  try {
-    const applied = await migrate(store.db).catch((error: unknown) => {
-      throw new StartupError(describeStartupError(error, config))
-    })
-    process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${where(config)}\n` : `${where(config)} is up to date\n`)
-    return 0
-  } finally {
-    await store.close()
-  }
-}
+type Command = (args: string[]) => Promise<number>
 
-async function openapiCommand(args: string[]): Promise<number> {
-  parseCommandArgs(args, {})
-  process.stdout.write(`${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`)
-  return 0
-}
-
-async function configCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, { json: { type: 'boolean' } })
-  const rows = describeConfig(loadConfig())
-  if (values.json) process.stdout.write(`${JSON.stringify(Object.fromEntries(rows.map((r) => [r.key, r.value])))}\n`)
-  else for (const row of rows) process.stdout.write(`${row.env}=${row.value}\n    # ${row.why}\n`)
-  return 0
-}
-
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  clients: clientsCommand,
-  import: importCommand,
-  export: exportCommand,
-  openapi: openapiCommand,
-  config: configCommand,
+// Loaded on demand: a command pays only for the modules it uses (the HTTP stack and the
+// embedded database are large), which keeps `tickets clients list` and friends quick.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  migrate: async () => (await import('./migrate.js')).migrateCommand,
+  clients: async () => (await import('./clients.js')).clientsCommand,
+  import: async () => (await import('./import-export.js')).importCommand,
+  export: async () => (await import('./import-export.js')).exportCommand,
+  openapi: async () => (await import('./info.js')).openapiCommand,
+  config: async () => (await import('./info.js')).configCommand,
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,13 +24,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return name === undefined ? EXIT_USAGE : 0
   }
-  const command = COMMANDS[name]
-  if (!command) {
+  const load = COMMANDS[name]
+  if (!load) {
     process.stderr.write(`tickets: unknown command "${name}" (see tickets --help)\n`)
     return EXIT_USAGE
   }
   try {
-    return await command(args)
+    return await (await load())(args)
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`tickets: ${error.message} (see tickets --help)\n`)

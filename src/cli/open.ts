@@ -1,27 +1,9 @@
-// Opening the configured store for a CLI command, and turning start-up failures into one
-// line that names the problem (never a stack trace).
-import { ConfigError, loadConfig, type Config } from '../config.js'
-import { fromDatabaseError } from '../errors/db-errors.js'
+// Opening the configured store for a CLI command; a failure becomes one line naming the
+// problem (never a stack trace).
+import type { Config } from '../config.js'
 import { openStore, type StoreOptions } from '../store/open-store.js'
 import type { SqlStore } from '../store/sql-store.js'
-
-export function where(config: Readonly<Config>): string {
-  if (!config.databaseUrl) return `the embedded store in ${config.dataDir}`
-  try {
-    const url = new URL(config.databaseUrl)
-    return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`
-  } catch {
-    return 'PostgreSQL'
-  }
-}
-
-export function describeStartupError(error: unknown, config?: Readonly<Config>): string {
-  if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join('; ')}`
-  const message = error instanceof Error ? error.message : String(error)
-  const target = config ? where(config) : 'the store'
-  if (fromDatabaseError(error)) return `cannot reach ${target}: ${message || (error as { code?: string }).code}`
-  return `cannot open ${target}: ${message}`
-}
+import { describeStartupError, StartupError } from './startup-errors.js'
 
 export async function openConfiguredStore(
   config: Readonly<Config>,
@@ -42,10 +24,3 @@ export async function openConfiguredStore(
     throw new StartupError(describeStartupError(error, config))
   }
 }
-
-/** A failure already phrased for the user. */
-export class StartupError extends Error {
-  override name = 'StartupError'
-}
-
-export { loadConfig }

@@ -3,7 +3,8 @@
 import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
-import { openConfiguredStore, StartupError, where } from './open.js'
+import { openConfiguredStore } from './open.js'
+import { StartupError, where } from './startup-errors.js'
 import { parseCommandArgs, UsageError } from './usage.js'
 
 export async function serveCommand(args: string[]): Promise<number> {

@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TokenService } from '../auth/tokens.js'
 import type { TicketStore } from '../store/store.js'
-import { registerProblemHandlers } from './problem-handler.js'
+import { registerProblemHandlers, sendProblem } from './problem-handler.js'
+import { AppError } from '../errors/app-error.js'
 import { trackRoutes } from './route-table.js'
 import { registerDocsRoutes } from './routes/docs.js'
 import { registerHealthRoutes } from './routes/health.js'
@@ -47,6 +48,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: (request) => {
       const given = request.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    // Malformed percent-encoding in the path, or a path parameter too long to be an id, fail
+    // before routing: answer them as problems like everything else.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id)
+      const detail =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'A path segment is too long to be an identifier.'
+          : 'The request path has a malformed percent-encoding.'
+      return sendProblem(reply, new AppError('invalid-path', detail))
     },
     ajv: {
       // Strict body validation: never coerce "true" to true, never drop unknown members.

@@ -64,9 +64,6 @@ function fromFramework(error: FastifyError, accepts: string[]): AppError | undef
       return new AppError('invalid-body', 'The request body is empty but its content type says JSON.')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid-body', 'The request body does not match its Content-Length.')
-    case 'FST_ERR_BAD_URL':
-    case 'FST_ERR_INVALID_URL':
-      return new AppError('invalid-path', 'The request path is not a valid URL.')
   }
   // The JSON parser's syntax errors (and prototype-poisoning refusals) arrive as 400s.
   if (error.statusCode === 400) return new AppError('invalid-body', 'The request body is not valid JSON.')

@@ -41,13 +41,10 @@ const STORED = STAGED.filter((c) => c !== 'line')
 const ident = (names: readonly string[], prefix = '') => sql.raw(names.map((n) => `${prefix}"${n}"`).join(', '))
 
 async function stage(trx: Transaction<Database>, batch: ImportTicket[]): Promise<void> {
-  const columns = STAGED.map((column) =>
-    batch.map(({ line, providerId, ticket }) => {
-      if (column === 'line') return String(line)
-      const row = ticketToRow(ticket, providerId) as unknown as Record<string, unknown>
-      return row[column] ?? null
-    }),
+  const rows = batch.map(
+    ({ line, providerId, ticket }): Record<string, unknown> => ({ ...ticketToRow(ticket, providerId), line: String(line) }),
   )
+  const columns = STAGED.map((column) => rows.map((row) => row[column] ?? null))
   // unnest of one array per column: a single statement and 26 parameters per batch,
   // whatever its size.
   const arrays = sql.join(columns.map((values, i) => sql`${values}::${sql.raw(COLUMN_TYPES[STAGED[i]!])}[]`))
@@ -86,6 +83,9 @@ export async function importTickets(
   batches: AsyncIterable<ImportTicket[]>,
   onProgress?: (lines: number) => void,
 ): Promise<ImportResult> {
+  // A large import legitimately runs longer than the per-statement limit that protects the
+  // API; the limit is lifted for this transaction only.
+  await sql`SET LOCAL statement_timeout = 0`.execute(trx)
   await sql`CREATE TEMPORARY TABLE import_staging (LIKE tickets INCLUDING DEFAULTS, line bigint NOT NULL) ON COMMIT DROP`.execute(trx)
   let lines = 0
   for await (const batch of batches) {

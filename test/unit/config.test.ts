@@ -1,0 +1,183 @@
+// loadConfig: defaults, every variable, every problem at once, typos caught; describeConfig
+// shows the effective settings without their secrets.
+import { describe, expect, it } from 'vitest'
+import { ConfigError, describeConfig, loadConfig, type Config } from '../../src/config.js'
+
+const DEFAULTS: Config = {
+  databaseUrl: undefined,
+  dataDir: './data',
+  port: 8080,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  signingSecret: undefined,
+  poolSize: 10,
+  statementTimeoutMs: 10_000,
+  trustProxy: false,
+  demo: 'auto',
+}
+
+const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
+
+/** The problems loadConfig reports for `env` (fails the test if it accepts it). */
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).message).toBe((error as ConfigError).problems.join('; '))
+    return (error as ConfigError).problems
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`)
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual(DEFAULTS)
+  })
+
+  it('treats empty values as unset', () => {
+    const names = ['TICKETS_DATABASE_URL', 'TICKETS_DATA_DIR', 'PORT', 'HOST', 'TICKETS_LOG_LEVEL', 'TICKETS_SIGNING_SECRET', 'TICKETS_POOL_SIZE', 'TICKETS_STATEMENT_TIMEOUT_MS', 'TICKETS_TRUST_PROXY', 'TICKETS_DEMO']
+    expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
+  })
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      TICKETS_DATABASE_URL: 'postgres://tickets:pw@db.example:5432/tickets',
+      TICKETS_DATA_DIR: '/var/lib/tickets',
+      PORT: '0',
+      HOST: '0.0.0.0',
+      TICKETS_LOG_LEVEL: 'debug',
+      TICKETS_SIGNING_SECRET: SECRET,
+      TICKETS_POOL_SIZE: '200',
+      TICKETS_STATEMENT_TIMEOUT_MS: '0',
+      TICKETS_TRUST_PROXY: 'true',
+      TICKETS_DEMO: 'never',
+    })
+    expect(config).toEqual({
+      databaseUrl: 'postgres://tickets:pw@db.example:5432/tickets',
+      dataDir: '/var/lib/tickets',
+      port: 0,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+      signingSecret: SECRET,
+      poolSize: 200,
+      statementTimeoutMs: 0,
+      trustProxy: true,
+      demo: 'never',
+    })
+  })
+
+  it('accepts the postgresql:// scheme and the upper bounds', () => {
+    const env = { TICKETS_DATABASE_URL: 'postgresql://localhost/tickets', PORT: '65535', TICKETS_STATEMENT_TIMEOUT_MS: '3600000', TICKETS_TRUST_PROXY: 'false' }
+    expect(loadConfig(env)).toMatchObject({
+      databaseUrl: 'postgresql://localhost/tickets',
+      port: 65535,
+      statementTimeoutMs: 3_600_000,
+      trustProxy: false,
+    })
+  })
+
+  it('reports every problem at once, each naming its variable', () => {
+    expect(
+      problems({
+        TICKETS_DATABASE_URL: 'mysql://localhost/tickets',
+        PORT: '65536',
+        TICKETS_LOG_LEVEL: 'loud',
+        TICKETS_SIGNING_SECRET: 'x'.repeat(31),
+        TICKETS_POOL_SIZE: '0',
+        TICKETS_STATEMENT_TIMEOUT_MS: '-1',
+        TICKETS_TRUST_PROXY: 'yes',
+        TICKETS_DEMO: 'sometimes',
+      }),
+    ).toEqual([
+      'TICKETS_DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'PORT must be an integer from 0 to 65535',
+      'TICKETS_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      'TICKETS_SIGNING_SECRET must be at least 32 characters',
+      'TICKETS_POOL_SIZE must be an integer from 1 to 200',
+      'TICKETS_STATEMENT_TIMEOUT_MS must be an integer from 0 to 3600000',
+      'TICKETS_TRUST_PROXY must be true or false',
+      'TICKETS_DEMO must be one of auto, always, never',
+    ])
+  })
+
+  it.each(['80.0', ' 80', '80 ', '1e3', '0x50', '+80', 'eighty'])('refuses PORT=%j: integers are plain decimal', (port) => {
+    expect(problems({ PORT: port })).toEqual(['PORT must be an integer from 0 to 65535'])
+  })
+
+  it('refuses an unknown TICKETS_* variable, listing the known ones', () => {
+    const known =
+      'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO'
+    expect(problems({ TICKETS_PORT: '80', TICKETS_DATABASE_URI: 'postgres://x' })).toEqual([
+      `TICKETS_PORT is not a setting (known: ${known})`,
+      `TICKETS_DATABASE_URI is not a setting (known: ${known})`,
+    ])
+  })
+
+  it('reports bad values and unknown variables together', () => {
+    expect(problems({ PORT: 'x', TICKETS_LOGLEVEL: 'debug' })).toHaveLength(2)
+  })
+
+  it('ignores TICKETS_TEST_DATABASE_URL, the client CLI’s variables and those of other programs', () => {
+    const env = {
+      TICKETS_TEST_DATABASE_URL: 'not even a url',
+      TICKETS_API_URL: 'http://127.0.0.1:8080',
+      TICKETS_CLIENT_ID: 'tc_x',
+      TICKETS_CLIENT_SECRET: 's',
+      PATH: '/usr/bin',
+      NODE_ENV: 'test',
+      DATABASE_URL: 'mysql://x',
+    }
+    expect(loadConfig(env)).toEqual(DEFAULTS)
+  })
+
+  it('returns a frozen configuration', () => {
+    const config = loadConfig({})
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(() => {
+      ;(config as Config).port = 1
+    }).toThrow(TypeError)
+  })
+})
+
+describe('describeConfig', () => {
+  const shown = (env: NodeJS.ProcessEnv) => Object.fromEntries(describeConfig(loadConfig(env)).map((row) => [row.env, row.value]))
+
+  it('lists every setting with its variable, effective value and reason', () => {
+    const rows = describeConfig(loadConfig({}))
+    expect(rows.map((row) => [row.key, row.env, row.value])).toEqual([
+      ['databaseUrl', 'TICKETS_DATABASE_URL', '(unset)'],
+      ['dataDir', 'TICKETS_DATA_DIR', './data'],
+      ['port', 'PORT', '8080'],
+      ['host', 'HOST', '127.0.0.1'],
+      ['logLevel', 'TICKETS_LOG_LEVEL', 'info'],
+      ['signingSecret', 'TICKETS_SIGNING_SECRET', '(unset)'],
+      ['poolSize', 'TICKETS_POOL_SIZE', '10'],
+      ['statementTimeoutMs', 'TICKETS_STATEMENT_TIMEOUT_MS', '10000'],
+      ['trustProxy', 'TICKETS_TRUST_PROXY', 'false'],
+      ['demo', 'TICKETS_DEMO', 'auto'],
+    ])
+    for (const row of rows) expect(row.why.length).toBeGreaterThan(10)
+  })
+
+  it('hides the database credentials but keeps the host visible', () => {
+    expect(shown({ TICKETS_DATABASE_URL: 'postgres://tickets:s3cr3t@db.example:5432/tickets' })['TICKETS_DATABASE_URL']).toBe(
+      'postgres://***@db.example:5432/tickets',
+    )
+    expect(shown({ TICKETS_DATABASE_URL: 'postgresql://db.example/tickets' })['TICKETS_DATABASE_URL']).toBe('postgresql://db.example/tickets')
+  })
+
+  it('hides the signing secret', () => {
+    expect(shown({ TICKETS_SIGNING_SECRET: SECRET })['TICKETS_SIGNING_SECRET']).toBe('***')
+  })
+
+  it('hides a signing secret that happens to begin with "postgres"', () => {
+    const secret = 'postgres-is-not-a-url-but-a-secret-0123456789'
+    expect(JSON.stringify(describeConfig(loadConfig({ TICKETS_SIGNING_SECRET: secret })))).not.toContain(secret)
+  })
+
+  it('hides every part of a password that contains an unencoded "@"', () => {
+    const rows = describeConfig(loadConfig({ TICKETS_DATABASE_URL: 'postgres://tickets:pa@ss-word-42@db.example/tickets' }))
+    expect(JSON.stringify(rows)).not.toContain('ss-word-42')
+  })
+})
