@@ -1,7 +1,7 @@
 // TicketQuery + scope → the page query and the count query, sharing one WHERE. Column names
 // come only from the field registry and every value is a bound parameter.
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely'
-import type { AppliedFilter, TicketQuery } from '../domain/ticket-query.js'
+import type { AppliedFilter, SortKey, TicketQuery } from '../domain/ticket-query.js'
 import { SORT_FIELDS } from '../domain/ticket-fields.js'
 import type { Database, Db } from './database.js'
 import type { ProviderScope } from './store.js'
@@ -68,14 +68,20 @@ function afterCursor(query: TicketQuery): RawBuilder<boolean> {
   return sql<boolean>`(${bound}(${sql.join(branches.map((b) => sql`(${b})`), sql` OR `)}))`
 }
 
+/**
+ * One ORDER BY term. Nulls sort last in both directions; NULLS LAST is written only for the
+ * nullable columns, because on a NOT NULL column it changes nothing but stops PostgreSQL from
+ * reading a descending order off a backward index scan (it would sort the whole provider).
+ */
+function sortTerm(key: SortKey): RawBuilder<unknown> {
+  const { column, nullable } = SORT_FIELDS[key.field]
+  return sql`${sql.ref(column)} ${sql.raw(key.direction)}${sql.raw(nullable ? ' nulls last' : '')}`
+}
+
 export function buildPageQuery(db: Db, scope: ProviderScope, query: TicketQuery) {
   let builder = filteredTickets(db, scope, query).select(TICKET_COLUMNS)
   if (query.after) builder = builder.where(afterCursor(query))
-  for (const key of query.sort) {
-    const column = SORT_FIELDS[key.field].column
-    // Nulls last in both directions (PostgreSQL's default puts them first when descending).
-    builder = builder.orderBy(column, (order) => (key.direction === 'asc' ? order.asc() : order.desc()).nullsLast())
-  }
+  for (const key of query.sort) builder = builder.orderBy(sortTerm(key))
   // ORDER BY always ends in id, so rows with equal sort keys keep their place between pages.
   return builder
     .orderBy('id', 'asc')
@@ -95,7 +101,7 @@ const TIMESTAMP_COLUMNS = new Set(['assigned_at', 'created_at', 'finished_at', '
 export function buildPageJsonQuery(db: Db, scope: ProviderScope, query: TicketQuery) {
   const order = sql.join(
     [
-      ...query.sort.map((key) => sql`${sql.ref(SORT_FIELDS[key.field].column)} ${sql.raw(key.direction)} nulls last`),
+      ...query.sort.map(sortTerm),
       sql`id asc`,
     ],
   )
