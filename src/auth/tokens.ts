@@ -1,6 +1,6 @@
 // Access tokens: HS256 JWTs carrying the client, its provider, the granted scopes and the
 // expiry. The key comes from the store (or config), so every process accepts every token.
-import { randomUUID } from 'node:crypto'
+import { randomUUID, webcrypto } from 'node:crypto'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { SCOPES, type Scope } from '../contract/oauth.js'
 import { AppError } from '../errors/app-error.js'
@@ -22,13 +22,17 @@ export interface IssuedToken {
 }
 
 export class TokenService {
-  readonly #key: Uint8Array
+  // Imported once: handing jose raw bytes would import the key again on every request.
+  readonly #key: Promise<webcrypto.CryptoKey>
 
   constructor(
     secret: string,
     private readonly clock: () => Date,
   ) {
-    this.#key = new TextEncoder().encode(secret)
+    this.#key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ])
   }
 
   async issue(claims: TokenClaims): Promise<IssuedToken> {
@@ -41,14 +45,14 @@ export class TokenService {
       .setIssuedAt(now)
       .setExpirationTime(now + TOKEN_TTL_SECONDS)
       .setJti(randomUUID())
-      .sign(this.#key)
+      .sign(await this.#key)
     return { accessToken, expiresIn: TOKEN_TTL_SECONDS }
   }
 
   /** Verifies signature, algorithm (HS256 only, so never `none`), issuer, audience and expiry. */
   async verify(token: string): Promise<TokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, {
+      const { payload } = await jwtVerify(token, await this.#key, {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: AUDIENCE,

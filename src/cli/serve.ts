@@ -17,6 +17,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   const store = await openConfiguredStore(config, 'server', {
     serveEmbedded: true,
+    cacheClients: true,
     onPoolError: (error) => process.stderr.write(`tickets: database connection lost: ${error.message}\n`),
   })
   let app

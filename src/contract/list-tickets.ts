@@ -2,7 +2,7 @@
 // so a filter added there appears in the echo, the OpenAPI document and the parser at once.
 import Type, { type Static, type TSchema } from 'typebox'
 import { FILTERS, FILTER_NAMES, PAGINATION, SORT_DIRECTIONS, SORT_FIELD_NAMES } from '../domain/ticket-fields.js'
-import { Int64 } from './schema-helpers.js'
+import { Int64, Nullable } from './schema-helpers.js'
 import { TicketSchema } from './ticket.js'
 
 // Key order is meaningful (sort keys apply in the order given), so the shape is a map with
@@ -32,6 +32,7 @@ export const AppliedQuerySchema = Type.Object(
     }),
     offset: Int64({ minimum: 0, default: PAGINATION.offset.default, description: 'The applied offset.' }),
     sort_by: SortBySchema,
+    after: Type.Optional(Type.String({ description: 'The applied cursor.' })),
   },
   { additionalProperties: false, description: 'Applied query parameters, including defaults.' },
 )
@@ -40,7 +41,14 @@ export const TicketListSchema = Type.Object(
   {
     query: AppliedQuerySchema,
     result: Type.Array(TicketSchema, { description: 'The page of tickets.' }),
-    total: Int64({ minimum: 0, description: 'Number of tickets matching the filters, ignoring limit and offset.' }),
+    total: Int64({ minimum: 0, description: 'Number of tickets matching the filters, ignoring limit, offset and after.' }),
+    next: Nullable(
+      Type.String({
+        description:
+          'Cursor for the next page: pass it as `after` with the same filters and sort_by. Null when this page is the last. ' +
+          'Following cursors costs the same per page however deep the walk goes, unlike offset.',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'TicketList' },
 )

@@ -19,6 +19,7 @@ import {
   type SortField,
 } from './ticket-fields.js'
 import { FieldError, parseBoundedInteger } from './values.js'
+import { decodeCursor, type CursorPosition } from './cursor.js'
 
 export interface AppliedFilter {
   name: FilterName
@@ -36,6 +37,8 @@ export interface TicketQuery {
   sort: SortKey[]
   limit: number
   offset: number | bigint
+  /** Keyset position: only rows after this one in the sort order (the `after` cursor). */
+  after?: CursorPosition
   /** The `query` member of the response: every applied parameter, defaults included. */
   echo: Record<string, unknown>
 }
@@ -56,6 +59,7 @@ export function parseTicketQuery(queryString: string): TicketQuery {
   }
 
   const filters: AppliedFilter[] = []
+  let rawAfter: string | undefined
   const sort: SortKey[] = []
   const page = { limit: PAGINATION.limit.default as number | bigint, offset: PAGINATION.offset.default as number | bigint }
 
@@ -73,6 +77,10 @@ export function parseTicketQuery(queryString: string): TicketQuery {
         } catch (error) {
           report('invalid-pagination', name, (error as FieldError).message)
         }
+    } else if (name === 'after') {
+      if (values.length > 1) report('invalid-pagination', name, 'must be given at most once')
+      else if (values[0] === '') report('invalid-pagination', name, 'must not be empty')
+      else rawAfter = values[0]
     } else if (name.startsWith('sort_by')) {
       const key = parseSortKey(name, values, report)
       if (key) sort.push(key)
@@ -81,15 +89,24 @@ export function parseTicketQuery(queryString: string): TicketQuery {
     }
   }
 
+  const appliedSort = sort.length > 0 ? sort : [...DEFAULT_SORT]
+  let after: CursorPosition | undefined
+  if (rawAfter !== undefined)
+    try {
+      after = decodeCursor(rawAfter, appliedSort)
+    } catch (error) {
+      report('invalid-pagination', 'after', (error as FieldError).message)
+    }
+
   if (issues.length > 0) throw toAppError(issues)
 
-  const appliedSort = sort.length > 0 ? sort : [...DEFAULT_SORT]
   const echo: Record<string, unknown> = {}
   for (const filter of filters) echo[filter.name] = filter.value
   echo.limit = page.limit
   echo.offset = page.offset
   echo.sort_by = Object.fromEntries(appliedSort.map((key) => [key.field, key.direction]))
-  return { filters, sort: appliedSort, limit: Number(page.limit), offset: page.offset, echo }
+  if (rawAfter !== undefined) echo.after = rawAfter
+  return { filters, sort: appliedSort, limit: Number(page.limit), offset: page.offset, ...(after ? { after } : {}), echo }
 }
 
 function parseFilter(

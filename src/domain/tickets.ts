@@ -1,18 +1,28 @@
 // The ticket use cases. Tenancy is decided here and only here: every call is confined to the
 // principal's provider, and another provider's ticket is indistinguishable from a missing one.
 import type { Principal } from '../auth/bearer.js'
-import type { TicketList } from '../contract/list-tickets.js'
 import type { Ticket } from '../contract/ticket.js'
 import type { TicketPatch } from '../contract/ticket-patch.js'
 import { AppError } from '../errors/app-error.js'
-import type { TicketStore } from '../store/store.js'
+import type { TicketPageJson, TicketStore } from '../store/store.js'
 import type { TicketQuery } from './ticket-query.js'
+import { encodeCursor } from './cursor.js'
 
 const notFound = (id: string) => new AppError('ticket-not-found', `No ticket ${id} exists for this client.`)
 
-export async function listTickets(store: TicketStore, principal: Principal, query: TicketQuery): Promise<TicketList> {
-  const page = await store.listTickets({ providerId: principal.providerId }, query)
-  return { query: query.echo as TicketList['query'], result: page.tickets, total: page.total }
+/**
+ * The list use case. The page arrives already serialized by the database (the HTTP body is
+ * assembled from it). `next` is
+ * the cursor after the last ticket of a full page, null when the page is the last.
+ */
+export async function listTicketsJson(
+  store: TicketStore,
+  principal: Principal,
+  query: TicketQuery,
+): Promise<TicketPageJson & { next: string | null }> {
+  const page = await store.listTicketsJson({ providerId: principal.providerId }, query)
+  const full = query.limit > 0 && page.rows === query.limit && page.last !== undefined
+  return { ...page, next: full ? encodeCursor(query.sort, page.last!) : null }
 }
 
 export async function getTicket(store: TicketStore, principal: Principal, id: string): Promise<Ticket> {

@@ -68,6 +68,14 @@ function listParameters(): Json[] {
       schema: { type: 'integer', format: 'int64', minimum: 0, default: 0 },
     },
     {
+      name: 'after',
+      in: 'query',
+      description:
+        'Cursor from the `next` member of the previous page: only tickets after it in the sort order. Keep the same ' +
+        'filters and sort_by while following cursors; each page then costs the same however deep the walk goes.',
+      schema: { type: 'string' },
+    },
+    {
       name: 'sort_by',
       in: 'query',
       style: 'deepObject',

@@ -6,49 +6,20 @@ import { sql, type Transaction } from 'kysely'
 import { ImportLineError } from '../domain/import-errors.js'
 import type { Database } from './database.js'
 import type { ImportResult, ImportTicket } from './store.js'
-import { ticketToRow, TICKET_COLUMNS } from './ticket-row.js'
+import { TICKET_COLUMNS } from './ticket-row.js'
 
-const COLUMN_TYPES: Record<(typeof TICKET_COLUMNS)[number] | 'provider_id' | 'line', string> = {
-  line: 'bigint',
-  provider_id: 'uuid',
-  id: 'uuid',
-  assigned_at: 'timestamptz',
-  cancel_reason_id: 'integer',
-  connection_id: 'uuid',
-  created_at: 'timestamptz',
-  customer_channel_id: 'uuid',
-  customer_connector_id: 'uuid',
-  customer_id: 'uuid',
-  customer_reference: 'text',
-  external_reference: 'text',
-  externally_processed: 'boolean',
-  finished_at: 'timestamptz',
-  operator_channel_id: 'uuid',
-  operator_id: 'uuid',
-  operator_reference: 'text',
-  outsourced: 'boolean',
-  source_provider_id: 'uuid',
-  state: 'ticket_state',
-  ticket_number: 'bigint',
-  updated_at: 'timestamptz',
-  vehicle_model_id: 'bigint',
-  vin: 'text',
-  voucher_code: 'text',
-}
-const STAGED = Object.keys(COLUMN_TYPES) as (keyof typeof COLUMN_TYPES)[]
-const STORED = STAGED.filter((c) => c !== 'line')
+const STORED = [...TICKET_COLUMNS, 'provider_id'] as const
 
-const ident = (names: readonly string[], prefix = '') => sql.raw(names.map((n) => `${prefix}"${n}"`).join(', '))
+const ident = (names: readonly string[]) => sql.raw(names.map((n) => `"${n}"`).join(', '))
 
+/**
+ * One statement per batch, its rows as a single JSON parameter: PostgreSQL's JSON parser does
+ * the per-value work (casts to uuid, timestamptz, the enum) far faster than escaping thousands
+ * of array elements in JavaScript would.
+ */
 async function stage(trx: Transaction<Database>, batch: ImportTicket[]): Promise<void> {
-  const rows = batch.map(
-    ({ line, providerId, ticket }): Record<string, unknown> => ({ ...ticketToRow(ticket, providerId), line: String(line) }),
-  )
-  const columns = STAGED.map((column) => rows.map((row) => row[column] ?? null))
-  // unnest of one array per column: a single statement and 26 parameters per batch,
-  // whatever its size.
-  const arrays = sql.join(columns.map((values, i) => sql`${values}::${sql.raw(COLUMN_TYPES[STAGED[i]!])}[]`))
-  await sql`INSERT INTO import_staging (${ident(STAGED)}) SELECT * FROM unnest(${arrays})`.execute(trx)
+  const rows = JSON.stringify(batch.map(({ line, providerId, ticket }) => ({ ...ticket, provider_id: providerId, line })))
+  await sql`INSERT INTO import_staging SELECT * FROM json_populate_recordset(NULL::import_staging, ${rows}::json)`.execute(trx)
 }
 
 async function firstConflict(trx: Transaction<Database>): Promise<ImportLineError | undefined> {
@@ -88,7 +59,15 @@ export async function importTickets(
   await sql`SET LOCAL statement_timeout = 0`.execute(trx)
   await sql`CREATE TEMPORARY TABLE import_staging (LIKE tickets INCLUDING DEFAULTS, line bigint NOT NULL) ON COMMIT DROP`.execute(trx)
   let lines = 0
-  for await (const batch of batches) {
+  // The next batch is parsed and validated (CPU, here) while the current one is written
+  // (PostgreSQL, elsewhere): the two overlap instead of taking turns.
+  const iterator = batches[Symbol.asyncIterator]()
+  let pending = iterator.next()
+  for (;;) {
+    const { done, value: batch } = await pending
+    if (done) break
+    pending = iterator.next()
+    pending.catch(() => undefined) // awaited on the next turn; don't report it as unhandled now
     if (batch.length === 0) continue
     await stage(trx, batch)
     lines += batch.length
@@ -101,19 +80,46 @@ export async function importTickets(
   const conflict = await firstConflict(trx)
   if (conflict) throw conflict
 
+  const rebuild = (await isBulk(trx, lines)) ? await dropSecondaryIndexes(trx) : []
   // Rows that are already identical are skipped, so importing a file twice writes nothing.
   const changed = sql.join(STORED.map((c) => sql`${sql.ref(`tickets.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`), sql` OR `)
   const result = await sql<{ inserted: string; updated: string }>`
     WITH upserted AS (
       INSERT INTO tickets (${ident(STORED)})
-      SELECT ${ident(STORED)} FROM import_staging ORDER BY line
+      SELECT ${ident(STORED)} FROM import_staging ORDER BY provider_id, created_at
       ON CONFLICT (id) DO UPDATE SET ${sql.raw(STORED.filter((c) => c !== 'id').map((c) => `"${c}" = excluded."${c}"`).join(', '))}
       WHERE ${changed}
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted
   `.execute(trx)
+  for (const definition of rebuild) await sql.raw(definition).execute(trx)
   const inserted = Number(result.rows[0]?.inserted ?? 0)
   const updated = Number(result.rows[0]?.updated ?? 0)
   return { inserted, updated, unchanged: lines - inserted - updated }
+}
+
+// A bulk load writes every secondary index once per row, in random order; building them
+// afresh afterwards sorts each once, several times faster. But a dropped index takes an
+// exclusive lock on tickets until commit (readers wait), so only loads that are large in
+// absolute terms and relative to the table do it.
+const BULK_MIN_LINES = 50_000
+const BULK_MIN_SHARE = 0.25
+
+async function isBulk(trx: Transaction<Database>, lines: number): Promise<boolean> {
+  if (lines < BULK_MIN_LINES) return false
+  const existing = await sql<{ n: string }>`SELECT coalesce(sum(n), 0) AS n FROM ticket_counts`.execute(trx)
+  return lines >= Number(existing.rows[0]!.n) * BULK_MIN_SHARE
+}
+
+/** Drops the indexes no constraint needs (the primary key and ticket_number stay); returns their definitions. */
+async function dropSecondaryIndexes(trx: Transaction<Database>): Promise<string[]> {
+  const indexes = await sql<{ name: string; definition: string }>`
+    SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+    WHERE x.indrelid = 'tickets'::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+    ORDER BY i.relname`.execute(trx)
+  for (const index of indexes.rows) await sql`DROP INDEX ${sql.ref(index.name)}`.execute(trx)
+  await sql`SET LOCAL maintenance_work_mem = '128MB'`.execute(trx)
+  return indexes.rows.map((index) => index.definition)
 }

@@ -2,6 +2,7 @@
 // PGlite database in the data directory. Both come back as the same SqlStore.
 import { createDb } from './database.js'
 import { createPgPool } from './drivers/pg-pool.js'
+import type { Pool } from './drivers/pool.js'
 import { openEmbeddedPool } from './embedded/embedded-pool.js'
 import { migrate } from './migrate.js'
 import { SqlStore } from './sql-store.js'
@@ -13,6 +14,8 @@ export interface StoreOptions {
   migrate?: boolean
   /** Accept other processes on the embedded store (only the long-running server does). */
   serveEmbedded?: boolean
+  /** Cache API clients in memory, kept exact by NOTIFY (the server does; one-shot commands need not). */
+  cacheClients?: boolean
   role?: string
   poolSize?: number
   statementTimeoutMs?: number
@@ -22,8 +25,9 @@ export interface StoreOptions {
 
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
   let store: SqlStore
+  let pool: Pool
   if (options.databaseUrl) {
-    const pool = createPgPool({
+    pool = createPgPool({
       connectionString: options.databaseUrl,
       ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
       ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
@@ -36,6 +40,7 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       role: options.role ?? 'tickets',
       ...(options.onWait ? { onWait: options.onWait } : {}),
     })
+    pool = embedded.pool
     store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true)
   }
   if (options.migrate ?? true) {
@@ -46,5 +51,6 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       throw error
     }
   }
+  if (options.cacheClients) await store.cacheClients(pool)
   return store
 }

@@ -9,7 +9,11 @@ import type { TicketQuery } from '../domain/ticket-query.js'
 import type { Selectable } from 'kysely'
 import type { ApiClientsTable, Db } from './database.js'
 import { importTickets } from './import-sql.js'
-import { buildCountQuery, buildPageQuery } from './list-sql.js'
+import { ClientCache } from './client-cache.js'
+import { countTickets } from './count-sql.js'
+import type { Pool } from './drivers/pool.js'
+import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
+import { buildPageJsonQuery, buildPageQuery } from './list-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -18,6 +22,7 @@ import type {
   NewApiClient,
   ProviderScope,
   TicketPage,
+  TicketPageJson,
   TicketStore,
   UpdateOutcome,
 } from './store.js'
@@ -39,6 +44,8 @@ function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
 
 export class SqlStore implements TicketStore {
   #signingSecret: string | undefined
+  #clients: ClientCache | undefined
+  #unlisten: (() => Promise<void>) | undefined
 
   constructor(
     readonly kind: 'postgres' | 'embedded',
@@ -50,11 +57,27 @@ export class SqlStore implements TicketStore {
 
   async listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage> {
     // Page and count run side by side; limit=0 needs only the count.
-    const [rows, count] = await Promise.all([
+    const [rows, total] = await Promise.all([
       query.limit === 0 ? Promise.resolve([]) : buildPageQuery(this.db, scope, query).execute(),
-      buildCountQuery(this.db, scope, query).executeTakeFirstOrThrow(),
+      countTickets(this.db, scope, query),
     ])
-    return { tickets: rows.map(rowToTicket), total: Number(count.total) }
+    return { tickets: rows.map(rowToTicket), total }
+  }
+
+  async listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson> {
+    const [page, total] = await Promise.all([
+      query.limit === 0
+        ? Promise.resolve({ result: '[]', rows: '0', last_key: null })
+        : buildPageJsonQuery(this.db, scope, query).executeTakeFirstOrThrow(),
+      countTickets(this.db, scope, query),
+    ])
+    const key = page.last_key === null ? undefined : (JSON.parse(page.last_key) as (string | null)[])
+    return {
+      resultJson: page.result,
+      total,
+      rows: Number(page.rows),
+      ...(key ? { last: { values: key.slice(0, -1), id: key.at(-1)! } } : {}),
+    }
   }
 
   async getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined> {
@@ -147,7 +170,26 @@ export class SqlStore implements TicketStore {
     return rowToClient(row)
   }
 
+  /**
+   * Serve client lookups from memory while a NOTIFY subscription on the pool keeps the cache
+   * exact (see client-cache.ts). Without one (a remote embedded session) nothing changes.
+   */
+  async cacheClients(pool: Pool): Promise<void> {
+    if (!pool.listen || this.#clients) return
+    const cache = new ClientCache()
+    this.#clients = cache
+    this.#unlisten = await pool.listen(CLIENT_CHANNEL, {
+      onNotify: (clientId) => cache.evict(clientId),
+      onSubscribed: () => cache.subscribed(),
+      onLost: () => cache.lost(),
+    })
+  }
+
   async findClient(clientId: string): Promise<ApiClient | undefined> {
+    return this.#clients ? this.#clients.find(clientId, (id) => this.#loadClient(id)) : this.#loadClient(clientId)
+  }
+
+  async #loadClient(clientId: string): Promise<ApiClient | undefined> {
     const row = await this.db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
     return row && rowToClient(row)
   }
@@ -185,6 +227,7 @@ export class SqlStore implements TicketStore {
   }
 
   async close(): Promise<void> {
+    await this.#unlisten?.()
     await this.db.destroy()
     await this.onClose()
   }

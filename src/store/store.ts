@@ -4,6 +4,7 @@ import type { Scope } from '../contract/oauth.js'
 import type { Ticket } from '../contract/ticket.js'
 import type { TicketPatch } from '../contract/ticket-patch.js'
 import type { TicketQuery } from '../domain/ticket-query.js'
+import type { CursorPosition } from '../domain/cursor.js'
 
 /** The tenancy key: every ticket read or write is confined to one provider. */
 export interface ProviderScope {
@@ -13,6 +14,16 @@ export interface ProviderScope {
 export interface TicketPage {
   tickets: Ticket[]
   total: number
+}
+
+/** A page whose tickets are already serialized: a JSON array of Ticket objects. */
+export interface TicketPageJson {
+  resultJson: string
+  total: number
+  /** The number of tickets in resultJson. */
+  rows: number
+  /** The last ticket's position in the sort order, for the `next` cursor. */
+  last?: CursorPosition
 }
 
 export type UpdateOutcome =
@@ -59,6 +70,8 @@ export interface ExportedTicket {
 export interface TicketStore {
   readonly kind: 'postgres' | 'embedded'
   listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage>
+  /** The same page as listTickets, serialized by the database (the list endpoint's path). */
+  listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson>
   getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined>
   /**
    * Applies the patch and sets updated_at to `now`, atomically. `precondition` sees the

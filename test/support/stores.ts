@@ -26,7 +26,7 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
   if (kind === 'embedded') {
     const dataDir = mkdtempSync(join(tmpdir(), 'tickets-test-'))
     cpSync(inject('pgliteTemplate'), dataDir, { recursive: true })
-    const store = await openStore({ dataDir, serveEmbedded: true, role: 'server' })
+    const store = await openStore({ dataDir, serveEmbedded: true, role: 'server', cacheClients: true })
     return {
       store,
       env: { TICKETS_DATA_DIR: dataDir },
@@ -44,7 +44,7 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
   await admin.end()
   const url = new URL(TEST_DATABASE_URL)
   url.pathname = `/${name}`
-  const store = await openStore({ databaseUrl: url.toString(), dataDir: '', poolSize: 4 })
+  const store = await openStore({ databaseUrl: url.toString(), dataDir: '', poolSize: 4, cacheClients: true })
   return {
     store,
     env: { TICKETS_DATABASE_URL: url.toString() },

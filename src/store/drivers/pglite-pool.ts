@@ -2,7 +2,7 @@
 // "connecting" takes a lock that is held until release: a transaction's statements can never
 // interleave with another caller's.
 import { PGlite, types } from '@electric-sql/pglite'
-import { commandOf, Mutex, toArrayLiteral, type Pool, type PoolClient, type QueryResult } from './pool.js'
+import { commandOf, Mutex, toArrayLiteral, type NotificationHandlers, type Pool, type PoolClient, type QueryResult } from './pool.js'
 
 // The same value shapes node-postgres produces with our type overrides (see pg-pool.ts):
 // int8 and timestamptz stay text, so both drivers hand the store identical rows.
@@ -46,6 +46,26 @@ export class PglitePool implements Pool {
         released = true
         unlock()
       },
+    }
+  }
+
+  async listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>> {
+    // In-process: every write to this database, a remote CLI session's included, runs here,
+    // so the subscription cannot be lost while the database is open.
+    // LISTEN takes the session lock like any statement, so it never lands inside (and dies
+    // with) another caller's transaction.
+    const locked = async <T>(work: () => Promise<T>) => {
+      const unlock = await this.mutex.lock()
+      try {
+        return await work()
+      } finally {
+        unlock()
+      }
+    }
+    const unsubscribe = await locked(() => this.db.listen(channel, handlers.onNotify))
+    handlers.onSubscribed()
+    return async () => {
+      if (!this.db.closed) await locked(unsubscribe)
     }
   }
 

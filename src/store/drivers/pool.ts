@@ -14,6 +14,16 @@ export interface PoolClient {
 export interface Pool {
   connect(): Promise<PoolClient>
   end(): Promise<void>
+  /** Subscribe to NOTIFY on a channel, where the driver can (see notifications.ts). */
+  listen?(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>
+}
+
+export interface NotificationHandlers {
+  onNotify(payload: string): void
+  /** The subscription is (re)established: anything missed before must be assumed changed. */
+  onSubscribed(): void
+  /** The subscription is lost: notifications may be missed until onSubscribed again. */
+  onLost(): void
 }
 
 /** The statement's command word, which Kysely reads to report affected rows. */

@@ -1,5 +1,8 @@
 // The ordered list of migrations. Versions are positions in this list and never change.
 import * as initial from './0001-initial.js'
+import * as ticketCounts from './0002-ticket-counts.js'
+import * as clientNotifications from './0003-client-notifications.js'
+import * as descendingNullSorts from './0004-descending-null-sorts.js'
 
 export interface Migration {
   version: number
@@ -7,4 +10,9 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...initial }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, ...initial },
+  { version: 2, ...ticketCounts },
+  { version: 3, ...clientNotifications },
+  { version: 4, ...descendingNullSorts },
+]
