@@ -147,6 +147,8 @@ export interface TicketListQuery {
    * @default {"created_at":"asc"}
    */
   sort_by: Partial<Record<'created_at' | 'updated_at' | 'assigned_at' | 'finished_at' | 'ticket_number', 'asc' | 'desc'>>
+  /** The applied cursor. */
+  after?: string
 }
 
 export interface TicketList {
@@ -155,10 +157,12 @@ export interface TicketList {
   /** The page of tickets. */
   result: Ticket[]
   /**
-   * Number of tickets matching the filters, ignoring limit and offset.
+   * Number of tickets matching the filters, ignoring limit, offset and after.
    * @format int64
    */
   total: number
+  /** Cursor for the next page: pass it as `after` with the same filters and sort_by. Null when this page is the last. Following cursors costs the same per page however deep the walk goes, unlike offset. */
+  next: string | null
 }
 
 /** A JSON merge patch (RFC 7396) of the fields an external system may set; at least one. */
@@ -307,6 +311,8 @@ export interface ListTicketsParameters {
    * @default 0
    */
   offset?: number
+  /** Cursor from the `next` member of the previous page: only tickets after it in the sort order. Keep the same filters and sort_by while following cursors; each page then costs the same however deep the walk goes. */
+  after?: string
   /**
    * Sort keys as sort_by[<field>]=asc|desc, applied in the order given; fields: created_at, updated_at, assigned_at, finished_at, ticket_number. Nulls sort last in both directions; id ascending breaks ties. Default: sort_by[created_at]=asc.
    * @default {"created_at":"asc"}
@@ -336,6 +342,7 @@ export const LIST_TICKETS_PARAMETERS = [
   { name: 'voucher_code', list: false, type: 'string' },
   { name: 'limit', list: false, type: 'integer', format: 'int32' },
   { name: 'offset', list: false, type: 'integer', format: 'int64' },
+  { name: 'after', list: false, type: 'string' },
   { name: 'sort_by', list: false, type: 'object', style: 'deepObject' },
 ] as const
 

@@ -50,10 +50,7 @@ export interface ProcessTicketsResult {
   completed: boolean
 }
 
-/** Where a handled ticket is now, relative to the unprocessed list being walked. */
-type Position = 'stays' | 'gone' | 'unknown'
-
-const FORBIDDEN_IN_FILTER = ['externally_processed', 'sort_by', 'limit', 'offset'] as const
+const FORBIDDEN_IN_FILTER = ['externally_processed', 'sort_by', 'limit', 'offset', 'after'] as const
 
 export async function processTickets(
   tickets: TicketsResource,
@@ -83,81 +80,69 @@ export async function processTickets(
   const handled = new Set<string>()
   let fatal: unknown
 
-  async function handle(ticket: Ticket): Promise<Position> {
+  async function handle(ticket: Ticket): Promise<void> {
     let outcome: HandlerResult
     try {
       outcome = await options.handler(ticket, { signal: options.signal })
     } catch (error) {
       result.failed++
       result.failures.push({ ticketId: ticket.id, stage: 'handler', error })
-      return 'stays'
+      return
     }
     if (outcome && 'skip' in outcome && outcome.skip === true) {
       result.skipped++
-      return 'stays'
+      return
     }
     if (!markProcessed) {
       result.processed++
-      return 'stays'
+      return
     }
     const reference = outcome && 'external_reference' in outcome ? outcome.external_reference : undefined
     try {
       // Not tied to options.signal: a handler that succeeded should get its mark.
       await tickets.update(ticket.id, { externally_processed: true, ...(reference !== undefined ? { external_reference: reference } : {}) })
       result.processed++
-      return 'gone'
     } catch (error) {
       result.markFailed++
       result.failures.push({ ticketId: ticket.id, stage: 'mark', error })
-      if (error instanceof TicketsApiError) {
-        // Credentials that cannot mark will not mark the next ticket either: stop the run.
-        if (error.status === 401 || error.status === 403) fatal ??= error
-        if (error.status === 404) return 'gone'
-        // Any other 4xx was refused outright: the ticket is unchanged and still listed.
-        if (error.status < 500) return 'stays'
-      }
-      // A 5xx or a lost response: the mark may or may not have applied.
-      return 'unknown'
+      // Credentials that cannot mark will not mark the next ticket either: stop the run.
+      if (error instanceof TicketsApiError && (error.status === 401 || error.status === 403)) fatal ??= error
     }
   }
 
-  // The offset counts the tickets of the unprocessed list that sort before the next page and
-  // are known to still be in it. Marked tickets drop out of the list, so they are not counted;
-  // a ticket whose mark may have applied is not counted either, but remembered: if it is still
-  // listed it shows up again at the start of the next page, is recognised, and counted then.
-  // Undercounting only re-reads a ticket; overcounting would skip one, so it never guesses high.
-  let offset = 0
+  // The walk follows the list's `next` cursor: each page starts strictly after the last ticket
+  // of the previous one in (created_at, id) order. Marking a ticket takes it out of the
+  // unprocessed list but moves no other ticket, so nothing is skipped and nothing re-read;
+  // tickets that fail stay unprocessed for the next run.
+  let after: string | undefined
   for (;;) {
     if (options.signal?.aborted || fatal !== undefined) break
     let page
     try {
       page = await tickets.list(
-        { ...filter, externally_processed: false, sort_by: { created_at: 'asc' }, limit: pageSize, offset },
+        { ...filter, externally_processed: false, sort_by: { created_at: 'asc' }, limit: pageSize, ...(after ? { after } : {}) },
         options.signal ? { signal: options.signal } : {},
       )
     } catch (error) {
       if (options.signal?.aborted) break
       throw error
     }
-    const fresh: Ticket[] = []
-    for (const ticket of page.result) {
-      if (handled.has(ticket.id)) offset++
-      else fresh.push(ticket)
-    }
+    const fresh = page.result.filter((ticket) => !handled.has(ticket.id))
     let next = 0
     const worker = async () => {
       while (next < fresh.length && !options.signal?.aborted && fatal === undefined) {
         const ticket = fresh[next++]!
         handled.add(ticket.id)
         result.seen++
-        if ((await handle(ticket)) === 'stays') offset++
+        await handle(ticket)
       }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, fresh.length) }, worker))
-    if (page.result.length < pageSize) {
+    if (page.next === null) {
       result.completed = !options.signal?.aborted && fatal === undefined
       break
     }
+    after = page.next
   }
   if (fatal !== undefined) throw fatal
   return result

@@ -87,6 +87,8 @@ function asTicketList(response: HttpResponse): TicketList {
     throw shapeError(response, 'TicketList', `total is ${list.total}, not a non-negative integer`)
   if (typeof list.query !== 'object' || list.query === null || Array.isArray(list.query))
     throw shapeError(response, 'TicketList', `query is ${describe(list.query)}, not an object`)
+  if (list.next !== null && typeof list.next !== 'string')
+    throw shapeError(response, 'TicketList', `next is ${describe(list.next)}, not a cursor string or null`)
   list.result.forEach((ticket, i) => {
     const fault = ticketFault(ticket)
     if (fault) throw shapeError(response, 'TicketList', `result[${i}] ${fault}`)
@@ -116,26 +118,21 @@ export class TicketsResource {
   }
 
   /**
-   * Every matching ticket, page after page (offset paging under the API's sort, which always
-   * ends with id, so pages do not overlap while the matching set stays the same). See the
-   * README for what a walk sees when tickets change under it.
+   * Every matching ticket, page after page, following the `next` cursor: each page starts
+   * strictly after the previous page's last ticket in the sort order (which always ends with
+   * id), so tickets changing or disappearing elsewhere in the list never shift the walk. See
+   * the README for what a walk sees when tickets change under it.
    */
   async *iterate(params: ListTicketsParams = {}, options: IterateOptions = {}): AsyncGenerator<Ticket, void, undefined> {
     const pageSize = options.pageSize ?? (typeof params.limit === 'number' ? params.limit : 100)
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError('pageSize must be an integer from 1 to 1000')
-    let offset = BigInt(params.offset ?? 0)
-    let previousPage = new Set<string>()
+    // An offset (or a starting cursor) applies to the first page only; then the cursor leads.
+    let page = await this.list({ ...params, limit: pageSize }, options)
     for (;;) {
-      const page = await this.list({ ...params, limit: pageSize, offset }, options)
-      const ids = new Set<string>()
-      for (const ticket of page.result) {
-        ids.add(ticket.id)
-        // A ticket pushed across the page boundary by an insertion is not yielded twice.
-        if (!previousPage.has(ticket.id)) yield ticket
-      }
-      offset += BigInt(page.result.length)
-      if (page.result.length < pageSize || offset >= BigInt(page.total)) return
-      previousPage = ids
+      yield* page.result
+      if (page.next === null) return
+      const { offset: _offset, ...rest } = params
+      page = await this.list({ ...rest, limit: pageSize, after: page.next }, options)
     }
   }
 

@@ -12,17 +12,16 @@ const notFound = (id: string) => new AppError('ticket-not-found', `No ticket ${i
 
 /**
  * The list use case. The page arrives already serialized by the database (the HTTP body is
- * assembled from it). `next` is
- * the cursor after the last ticket of a full page, null when the page is the last.
+ * assembled from it). `next` is the cursor after the page's last ticket, null when no ticket
+ * follows.
  */
 export async function listTicketsJson(
   store: TicketStore,
   principal: Principal,
   query: TicketQuery,
-): Promise<TicketPageJson & { next: string | null }> {
-  const page = await store.listTicketsJson({ providerId: principal.providerId }, query)
-  const full = query.limit > 0 && page.rows === query.limit && page.last !== undefined
-  return { ...page, next: full ? encodeCursor(query.sort, page.last!) : null }
+): Promise<Omit<TicketPageJson, 'next'> & { next: string | null }> {
+  const { next, ...page } = await store.listTicketsJson({ providerId: principal.providerId }, query)
+  return { ...page, next: next ? encodeCursor(query.sort, next) : null }
 }
 
 export async function getTicket(store: TicketStore, principal: Principal, id: string): Promise<Ticket> {

@@ -117,19 +117,27 @@ export function buildPageJsonQuery(db: Db, scope: ProviderScope, query: TicketQu
     ...query.sort.map((k) => (k.field === 'ticket_number' ? sql`ticket_number::text` : timestampText(SORT_FIELDS[k.field].column))),
     sql`id`,
   ])
-  const page = buildPageQuery(db, scope, query)
+  // One row more than the page: whether it exists says if there is a next page, so `next`
+  // is null exactly at the end (no empty page to fetch). ord numbers the rows in the page's own
+  // ORDER BY; n renumbers them from 1 so the extra row can be left out.
+  const page = buildPageQuery(db, scope, { ...query, limit: query.limit + 1 })
     .clearSelect()
     .select([
       sql<string>`row_to_json((SELECT r FROM (SELECT ${fields}) r))::text`.as('json'),
       sql<string>`row_number() OVER (ORDER BY ${order})`.as('ord'),
       sql<string>`json_build_array(${key})::text`.as('key'),
     ])
-  return db
+  const numbered = db
     .selectFrom(page.as('p'))
+    .select(['p.json', 'p.key', sql<string>`row_number() OVER (ORDER BY p.ord)`.as('n')])
+  const inPage = sql`q.n <= ${query.limit}`
+  return db
+    .selectFrom(numbered.as('q'))
     .select([
-      sql<string>`'[' || coalesce(string_agg(p.json, ',' ORDER BY p.ord), '') || ']'`.as('result'),
-      sql<string>`count(*)`.as('rows'),
-      sql<string | null>`(array_agg(p.key ORDER BY p.ord DESC))[1]`.as('last_key'),
+      sql<string>`'[' || coalesce(string_agg(q.json, ',' ORDER BY q.n) FILTER (WHERE ${inPage}), '') || ']'`.as('result'),
+      sql<string>`count(*) FILTER (WHERE ${inPage})`.as('rows'),
+      sql<boolean>`count(*) > ${query.limit}`.as('more'),
+      sql<string | null>`(array_agg(q.key ORDER BY q.n DESC) FILTER (WHERE ${inPage}))[1]`.as('last_key'),
     ])
 }
 

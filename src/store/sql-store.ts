@@ -67,7 +67,7 @@ export class SqlStore implements TicketStore {
   async listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson> {
     const [page, total] = await Promise.all([
       query.limit === 0
-        ? Promise.resolve({ result: '[]', rows: '0', last_key: null })
+        ? Promise.resolve({ result: '[]', rows: '0', more: false, last_key: null })
         : buildPageJsonQuery(this.db, scope, query).executeTakeFirstOrThrow(),
       countTickets(this.db, scope, query),
     ])
@@ -76,7 +76,7 @@ export class SqlStore implements TicketStore {
       resultJson: page.result,
       total,
       rows: Number(page.rows),
-      ...(key ? { last: { values: key.slice(0, -1), id: key.at(-1)! } } : {}),
+      ...(page.more && key ? { next: { values: key.slice(0, -1), id: key.at(-1)! } } : {}),
     }
   }
 

@@ -22,8 +22,8 @@ export interface TicketPageJson {
   total: number
   /** The number of tickets in resultJson. */
   rows: number
-  /** The last ticket's position in the sort order, for the `next` cursor. */
-  last?: CursorPosition
+  /** Set when more tickets follow: the last ticket's position, for the `next` cursor. */
+  next?: CursorPosition
 }
 
 export type UpdateOutcome =

@@ -60,6 +60,19 @@ describeEachStore(
       })
     })
 
+    it('serializes a page in the database byte for byte as JSON.stringify would, with next only when more follow', async () => {
+      await ctx.store.updateTicket(A, EDGE_TICKETS[2]!.id, { external_reference: 'q"\\\n\t\u0001\u2028é😀' }, { now: new Date('2026-01-03T00:00:00Z') })
+      for (const q of ['', 'limit=1000', 'sort_by[finished_at]=desc&sort_by[ticket_number]=asc&limit=7', 'state=closed&limit=3&offset=2', 'limit=0', 'offset=1000']) {
+        const query = parseTicketQuery(q)
+        const [json, objects] = [await ctx.store.listTicketsJson(A, query), await ctx.store.listTickets(A, query)]
+        expect(json.resultJson, q).toBe(JSON.stringify(objects.tickets))
+        expect(json.total).toBe(objects.total)
+        expect(json.rows).toBe(objects.tickets.length)
+        const more = query.limit > 0 && Number(query.offset) + query.limit < objects.total
+        expect(json.next !== undefined, q).toBe(more)
+      }
+    })
+
     it('imports idempotently: a second identical import changes nothing', async () => {
       const again = await ctx.store.importTickets(once(SEED.slice(8, 20).map((s, i) => ({ line: i + 1, ...s }))))
       expect(again).toEqual({ inserted: 0, updated: 0, unchanged: 12 })
