@@ -1,5 +1,4 @@
 // Creating API clients: the one place a secret exists in clear, returned once to the caller.
-import { randomUUID } from 'node:crypto'
 import { SCOPES, type Scope } from '../contract/oauth.js'
 import type { ApiClient, TicketStore } from '../store/store.js'
 import { generateClientId, generateClientSecret, hashSecret } from './secrets.js'
@@ -24,4 +23,3 @@ export async function createApiClient(
   return { client, secret }
 }
 
-export const newProviderId = () => randomUUID()

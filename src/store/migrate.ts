@@ -22,10 +22,3 @@ export async function migrate(db: Db): Promise<number[]> {
     return newlyApplied
   })
 }
-
-export async function pendingMigrations(db: Db): Promise<number[]> {
-  const exists = await sql<{ present: boolean }>`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`.execute(db)
-  if (!exists.rows[0]?.present) return MIGRATIONS.map((m) => m.version)
-  const applied = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version))
-  return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version)
-}

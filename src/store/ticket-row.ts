@@ -1,4 +1,4 @@
-// Row ↔ Ticket mapping, the one place timestamps and int64s change representation.
+// Row → Ticket mapping, the one place timestamps and int64s change representation.
 import type { Ticket } from '../contract/ticket.js'
 import { TICKET_FIELDS } from '../contract/ticket.js'
 import { toSafeInteger } from '../domain/values.js'
@@ -42,15 +42,5 @@ export function rowToTicket(row: Omit<TicketsTable, 'provider_id'>): Ticket {
     vehicle_model_id: toSafeInteger(BigInt(row.vehicle_model_id)),
     vin: row.vin,
     voucher_code: row.voucher_code,
-  }
-}
-
-/** Ticket → insertable row values (int64s as text so no precision is lost on the way). */
-export function ticketToRow(ticket: Ticket, providerId: string): TicketsTable {
-  return {
-    ...ticket,
-    provider_id: providerId,
-    ticket_number: String(ticket.ticket_number),
-    vehicle_model_id: String(ticket.vehicle_model_id),
   }
 }
