@@ -1,0 +1,80 @@
+// npx tsx bench/explain.ts [--tickets N] [--scenario NAME] [--ref COMMIT]: EXPLAIN (ANALYZE,
+// BUFFERS) of every scenario's SQL against the bench database (load it first with npm run
+// bench). The SQL is recorded from the build's own store (bench/sql-plan.ts) for the
+// scenario's first request on the big provider; each statement runs once more to warm the
+// cache, then is explained, inside a transaction that is rolled back. Written to
+// bench/explain/<scenario>.txt, or bench/explain/<sha>/ for a --ref build.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type pg from 'pg'
+import { ensureBuilt, ROOT } from './cli.js'
+import { datasetMeta } from './dataset.js'
+import { BENCH_DIR, databaseUrl, withAdmin } from './load.js'
+import { buildOperations, describeScenario, SCENARIO_NAMES, type Operation } from './scenarios.js'
+import { openReplayPool, recordPlans, type Statement } from './sql-plan.js'
+
+const { values } = parseArgs({
+  options: {
+    tickets: { type: 'string' },
+    seed: { type: 'string' },
+    scenario: { type: 'string', multiple: true },
+    ref: { type: 'string' },
+    'database-url': { type: 'string' },
+  },
+})
+const log = (line: string) => process.stderr.write(`explain: ${line}\n`)
+const tickets = Number(values.tickets ?? 1_000_000)
+const seed = Number(values.seed ?? 1)
+const base = values['database-url'] ?? 'postgres://postgres@127.0.0.1:5432'
+const build = ensureBuilt(log, values.ref)
+const database = `tickets_bench_${tickets}${seed === 1 ? '' : `_s${seed}`}${build.ref ? `_${build.ref}` : ''}`
+const url = databaseUrl(base, database)
+const outDir = join(ROOT, 'bench/explain', build.ref ?? '')
+const CONTROL = /^\s*(begin|commit|rollback)\b/i
+
+async function explain(client: pg.PoolClient, s: Statement): Promise<string> {
+  await client.query(s.sql, s.parameters as unknown[])
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, s.parameters as unknown[])
+  return rows.map((r) => r['QUERY PLAN']).join('\n')
+}
+
+/** The request a scenario's plan is shown for: its first one on the big provider. */
+const representative = (operations: Operation[], big: string) => operations.find((o) => o.providerId === big) ?? operations[0]!
+
+const pgVersion = await withAdmin(base, async (admin) => (await admin.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v)
+const meta = await datasetMeta(join(BENCH_DIR, 'data'), tickets, seed)
+const pool = await openReplayPool(build, url, 1)
+mkdirSync(outDir, { recursive: true })
+try {
+  const client = await pool.connect()
+  try {
+    for (const scenario of (values.scenario ?? SCENARIO_NAMES).filter((name) => name !== 'mixed')) {
+      const operation = representative(buildOperations(scenario, meta, seed), meta.providers[0]!.id)
+      const [plan] = await recordPlans(build, url, [operation])
+      const parts = [
+        `# ${scenario}: ${describeScenario(scenario)}`,
+        `# server: ${build.label}; database ${database}: ${tickets} tickets (seed ${seed}); ${pgVersion}`,
+        `# explained ${new Date().toISOString()}`,
+        `# request: ${operation.method} ${operation.path}${operation.body ? ` ${operation.body}` : ''}`,
+        `# ${plan!.sessions.length} connection(s) used side by side; statements of one connection run in order`,
+        '',
+      ]
+      for (const [i, session] of plan!.sessions.entries()) {
+        await client.query('BEGIN')
+        try {
+          for (const statement of session.filter((s) => !CONTROL.test(s.sql)))
+            parts.push(`-- connection ${i + 1}`, statement.sql, `-- parameters: ${JSON.stringify(statement.parameters)}`, '', await explain(client, statement), '')
+        } finally {
+          await client.query('ROLLBACK')
+        }
+      }
+      writeFileSync(join(outDir, `${scenario}.txt`), parts.join('\n'))
+      log(`wrote ${join('bench/explain', build.ref ?? '', `${scenario}.txt`)}`)
+    }
+  } finally {
+    client.release()
+  }
+} finally {
+  await pool.end()
+}

@@ -1,0 +1,158 @@
+// npm run bench: load (or reuse) the datasets, then for each run and each store start the
+// server, replay every scenario over HTTP (and its SQL straight against PostgreSQL), and
+// finally write the report (.bench/results) and, with --curve, the scale chart (docs/).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+import { parseBenchArgs } from './args.js'
+import { scaleChart } from './chart.js'
+import { ensureBuilt, ROOT } from './cli.js'
+import { measureHttp, preflight, type Measurement } from './http-load.js'
+import { databaseUrl, ensureEmbeddedTarget, ensurePostgresTarget, loadImportFigures, type BenchTarget } from './load.js'
+import { loadNow, machineInfo } from './machine.js'
+import { renderReport } from './report.js'
+import { find, summarize, type ResultRow } from './results.js'
+import { buildOperations, CURVE_SCENARIOS, MAIN_SCENARIOS, SCENARIO_NAMES } from './scenarios.js'
+import { PROFILE_DIR, providerTokens, startServer, type RunningServer } from './server.js'
+import { measureSql } from './sql-load.js'
+
+const options = parseBenchArgs(process.argv.slice(2))
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
+for (const name of options.scenarios ?? [])
+  if (!SCENARIO_NAMES.includes(name)) throw new Error(`unknown scenario "${name}" (${SCENARIO_NAMES.join(', ')})`)
+
+let running: RunningServer | undefined
+process.once('SIGINT', () => {
+  log('interrupted; stopping the server')
+  void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130))
+})
+
+const build = ensureBuilt(log, options.ref)
+log(`measuring the server of: ${build.label}`)
+const machine = await machineInfo(options.databaseUrl)
+log(`load average ${machine.loadAtStart.join(' / ')} on ${machine.nproc} CPUs`)
+
+const chosen = (names: string[]) => (options.scenarios ? names.filter((n) => options.scenarios!.includes(n)) : names)
+const mainScenarios = options.scenarios ?? MAIN_SCENARIOS
+const curveScenarios = options.curve ? chosen(CURVE_SCENARIOS) : []
+const curveSizes = options.curve ? [100_000, 1_000_000, ...(options.scale ? [10_000_000] : [])] : []
+
+const main = await ensurePostgresTarget(options.databaseUrl, options.tickets, options.seed, options.fresh, log, build.ref)
+const embedded = options.embeddedTickets > 0 ? await ensureEmbeddedTarget(options.embeddedTickets, options.seed, options.fresh, log, build.ref) : undefined
+const curveTargets: BenchTarget[] = []
+for (const size of curveSizes)
+  curveTargets.push(size === options.tickets ? main : await ensurePostgresTarget(options.databaseUrl, size, options.seed, options.fresh, log, build.ref))
+
+if (options.loadOnly) {
+  log('datasets loaded (--load-only)')
+  process.exit(0)
+}
+
+interface Work {
+  target: BenchTarget
+  scenarios: string[]
+  yardstick: boolean
+}
+const work: Work[] = [
+  { target: main, scenarios: [...new Set([...mainScenarios, ...curveScenarios])], yardstick: options.yardstick },
+  ...(embedded ? [{ target: embedded, scenarios: mainScenarios, yardstick: false }] : []),
+  ...curveTargets.filter((t) => t !== main).map((target) => ({ target, scenarios: curveScenarios, yardstick: false })),
+]
+
+const fmt = (m: Measurement) =>
+  `${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} p99 ${m.p99.toFixed(2)} ms` +
+  (m.serverCpuMsPerRequest !== undefined ? `, server ${m.serverCpuMsPerRequest.toFixed(2)} ms/req` : '') +
+  (m.pgCpuMsPerRequest !== undefined
+    ? `, PG ${m.pgCpuMsPerRequest.toFixed(2)} ms/req (parallel workers ${m.pgParallelCpuMsPerRequest?.toFixed(2)} ms, ${m.pgParallelWorkersPerRequest?.toFixed(2)}/req)`
+    : '') +
+  (m.peakRssMb !== undefined ? `, peak RSS ${Math.round(m.peakRssMb)} MB` : '') +
+  (m.loadGenCpuMsPerRequest !== undefined ? `, load-gen ${m.loadGenCpuMsPerRequest.toFixed(2)} ms/req` : '') +
+  (m.otherCores !== undefined ? `, other processes ${m.otherCores.toFixed(2)} cores` : '') +
+  (m.errors + m.timeouts + m.non2xx > 0 ? `, ERRORS ${m.errors} timeouts ${m.timeouts} non-2xx ${m.non2xx} ${JSON.stringify(m.statuses)}` : '')
+
+const admin = new pg.Client({ connectionString: databaseUrl(options.databaseUrl, 'postgres') })
+await admin.connect()
+const rows: ResultRow[] = []
+try {
+  for (let run = 1; run <= options.runs; run++) {
+    for (const { target, scenarios, yardstick } of work) {
+      const server = await startServer(target, { cpuProf: options.cpuProf })
+      running = server
+      try {
+        const tokens = await providerTokens(server, target)
+        const pgProbe = target.kind === 'postgres' ? { admin, database: target.name } : undefined
+        for (const scenario of scenarios) {
+          const operations = buildOperations(scenario, target.meta, options.seed)
+          const load = { server, tokens, operations, concurrency: options.concurrency, duration: options.duration, warmup: options.warmup }
+          await preflight(load)
+          const measurement = await measureHttp({ ...load, ...(pgProbe ? { pg: pgProbe } : {}) })
+          const base = { run, store: target.kind, tickets: target.tickets, scenario }
+          rows.push({ ...base, mode: 'http', measurement, loadavg: loadNow() })
+          log(`run ${run} ${target.name} ${scenario}: ${fmt(measurement)}`)
+          if (yardstick && target.databaseUrl) {
+            const floor = await measureSql({ ...load, build, databaseUrl: target.databaseUrl, database: target.name, admin })
+            rows.push({ ...base, mode: 'sql', measurement: floor, loadavg: loadNow() })
+            log(`run ${run} ${target.name} ${scenario} (SQL yardstick): ${fmt(floor)}; HTTP/SQL ${(measurement.rps / floor.rps).toFixed(2)}`)
+          }
+        }
+      } finally {
+        await server.stop()
+        running = undefined
+        const stderr = server.stderr().trim()
+        if (stderr) log(`server stderr (${target.name}):\n${stderr.slice(-4000)}`)
+      }
+    }
+  }
+} finally {
+  await admin.end()
+}
+
+const summaries = summarize(rows)
+// A --ref run draws its own chart, so that measuring an old commit keeps the current one.
+const chartName = `performance-scale${build.ref ? `-${build.ref}` : ''}.svg`
+const report = renderReport({
+  options,
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  build: build.label,
+  chart: chartName,
+  machine,
+  meta: main.meta,
+  imports: [main, ...(embedded ? [embedded] : []), ...curveTargets.filter((t) => t !== main)].map((t) => ({
+    store: t.kind,
+    name: t.name,
+    figures: t.imported ?? loadImportFigures(t.name),
+  })),
+  mainScenarios,
+  curveScenarios,
+  curveSizes,
+  summaries,
+  rows,
+})
+const outDir = resolve(ROOT, options.out)
+mkdirSync(outDir, { recursive: true })
+const stamp = machine.date.replace(/[:.]/g, '-')
+const json = JSON.stringify({ options, machine, rows, summaries }, null, 2)
+for (const name of [stamp, 'latest']) {
+  writeFileSync(join(outDir, `${name}.md`), report)
+  writeFileSync(join(outDir, `${name}.json`), json)
+}
+if (curveSizes.length > 0) {
+  const series = curveScenarios.map((scenario) => ({
+    name: scenario,
+    points: curveSizes.flatMap((tickets) => {
+      const s = find(summaries, { store: 'postgres', mode: 'http', tickets, scenario })
+      return s ? [{ tickets, p50: s.p50, p99: s.p99 }] : []
+    }),
+  }))
+  const subtitle = `PostgreSQL ${machine.postgres}, ${machine.nproc} CPUs, concurrency ${options.concurrency}, median of ${options.runs} run(s), ${machine.date.slice(0, 10)}`
+  writeFileSync(join(ROOT, 'docs', chartName), scaleChart(series, `Latency against table size (${build.label})`, subtitle))
+  log(`wrote docs/${chartName}`)
+}
+process.stdout.write(report)
+log(`wrote ${join(options.out, `${stamp}.md`)} and .json (also latest.md/latest.json)`)
+if (options.cpuProf) log(`CPU profiles of the server are in ${PROFILE_DIR} (open them in Chrome DevTools → Performance)`)
+const failures = summaries.filter((s) => s.errors + s.non2xx > 0)
+if (failures.length > 0) {
+  log(`FAILED: errors or non-2xx in ${failures.map((s) => `${s.store}/${s.mode}/${s.scenario}`).join(', ')}`)
+  process.exitCode = 1
+}
