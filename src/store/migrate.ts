@@ -8,6 +8,8 @@ const MIGRATION_LOCK = 7_212_734_001
 
 export async function migrate(db: Db): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
+    // A migration rewrites whole tables; the serving statement timeout is not meant for it.
+    await sql`SET LOCAL statement_timeout = 0`.execute(trx)
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx)
     await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx)
