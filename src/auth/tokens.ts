@@ -21,9 +21,23 @@ export interface IssuedToken {
   expiresIn: number
 }
 
+/** Verified tokens remembered per process; a partner reuses one token for its whole hour. */
+const VERIFIED_CACHE_SIZE = 10_000
+
+interface Verified {
+  claims: TokenClaims
+  /** exp, in ms since the epoch. */
+  expiresAt: number
+}
+
 export class TokenService {
   // Imported once: handing jose raw bytes would import the key again on every request.
   readonly #key: Promise<webcrypto.CryptoKey>
+  // Token text → its claims, for tokens whose signature and claims jose has already accepted.
+  // Keyed by the whole token, signature included, so a token that differs in any byte is
+  // verified afresh; expiry is checked again on every hit. It spares each request an HMAC
+  // computed on the thread pool (WebCrypto) and the JSON decoding of the token.
+  readonly #verified = new Map<string, Verified>()
 
   constructor(
     secret: string,
@@ -51,6 +65,12 @@ export class TokenService {
 
   /** Verifies signature, algorithm (HS256 only, so never `none`), issuer, audience and expiry. */
   async verify(token: string): Promise<TokenClaims> {
+    const known = this.#verified.get(token)
+    if (known) {
+      if (this.clock().getTime() < known.expiresAt) return known.claims
+      this.#verified.delete(token)
+      throw invalidToken(true)
+    }
     try {
       const { payload } = await jwtVerify(token, await this.#key, {
         algorithms: ['HS256'],
@@ -60,11 +80,22 @@ export class TokenService {
         requiredClaims: ['sub', 'exp', 'pid', 'scope'],
       })
       const scopes = String(payload.scope).split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s))
-      return { clientId: String(payload.sub), providerId: String(payload.pid), scopes }
+      const claims = { clientId: String(payload.sub), providerId: String(payload.pid), scopes }
+      this.#remember(token, { claims, expiresAt: Number(payload.exp) * 1000 })
+      return claims
     } catch (error) {
-      const expired = error instanceof joseErrors.JWTExpired
-      const detail = expired ? 'The access token has expired.' : 'The access token is malformed or its signature is invalid.'
-      throw new AppError('invalid-token', detail, { headers: { 'www-authenticate': bearerChallenge('invalid_token', detail) } })
+      throw invalidToken(error instanceof joseErrors.JWTExpired)
     }
   }
+
+  #remember(token: string, verified: Verified): void {
+    // Maps iterate in insertion order: when full, the oldest entry goes.
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!)
+    this.#verified.set(token, verified)
+  }
+}
+
+function invalidToken(expired: boolean): AppError {
+  const detail = expired ? 'The access token has expired.' : 'The access token is malformed or its signature is invalid.'
+  return new AppError('invalid-token', detail, { headers: { 'www-authenticate': bearerChallenge('invalid_token', detail) } })
 }
