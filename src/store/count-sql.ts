@@ -50,16 +50,19 @@ const midnightAfter = (instant: string) => sql`((${instant}::timestamptz AT TIME
 const midnightOf = (instant: string) => sql`((${instant}::timestamptz AT TIME ZONE 'UTC')::date)::timestamp AT TIME ZONE 'UTC'`
 const dayOf = (instant: string) => sql`(${instant}::timestamptz AT TIME ZONE 'UTC')::date`
 
-export async function countTickets(db: Db, scope: ProviderScope, query: TicketQuery): Promise<number> {
+/**
+ * The exact `total` as one scalar SQL expression (a parenthesized subquery), so that the page
+ * query can carry it as a column: page and total then come from one statement, one round trip
+ * and one snapshot.
+ */
+export function totalExpression(db: Db, scope: ProviderScope, query: TicketQuery): RawBuilder<string> {
   const strategy = countStrategy(query.filters)
-  if (strategy.kind === 'scan') return Number((await buildCountQuery(db, scope, query).executeTakeFirstOrThrow()).total)
+  if (strategy.kind === 'scan') return sql<string>`(${buildCountQuery(db, scope, query)})`
   const keys = keyConditions(query.filters)
   if (strategy.kind === 'counts') {
     const customer = query.filters.find((f) => f.name === 'customer_id')
-    const result = await sql<{ total: string }>`
-      SELECT coalesce(sum(n), 0) AS total FROM ${sql.table(strategy.table)}
-      WHERE provider_id = ${scope.providerId}${customer ? sql` AND customer_id = ${customer.value}` : sql``}${keys}`.execute(db)
-    return Number(result.rows[0]!.total)
+    return sql<string>`(SELECT coalesce(sum(n), 0) FROM ${sql.table(strategy.table)}
+      WHERE provider_id = ${scope.providerId}${customer ? sql` AND customer_id = ${customer.value}` : sql``}${keys})`
   }
   // Partition the range into: the rest of the first day (exact), whole days strictly between
   // (counters), the start of the last day (exact). Same-day ranges are one exact count.
@@ -78,6 +81,10 @@ export async function countTickets(db: Db, scope: ProviderScope, query: TicketQu
         after ? sql`${col} < ${before}::timestamptz AND ${dayOf(before)} > ${dayOf(after)}` : sql`${col} < ${before}::timestamptz`,
       )
     : sql`SELECT 0`
-  const result = await sql<{ total: string }>`SELECT ((${days}) + (${firstDay}) + (${lastDay}))::bigint AS total`.execute(db)
+  return sql<string>`((${days}) + (${firstDay}) + (${lastDay}))::bigint`
+}
+
+export async function countTickets(db: Db, scope: ProviderScope, query: TicketQuery): Promise<number> {
+  const result = await sql<{ total: string }>`SELECT ${totalExpression(db, scope, query)} AS total`.execute(db)
   return Number(result.rows[0]!.total)
 }

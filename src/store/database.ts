@@ -29,6 +29,8 @@ export interface TicketsTable {
   vehicle_model_id: string
   vin: string | null
   voucher_code: string | null
+  /** The ticket's wire JSON, maintained by a trigger (migration 0005). */
+  doc: Generated<string>
 }
 
 export interface ApiClientsTable {

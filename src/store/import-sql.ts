@@ -58,6 +58,8 @@ export async function importTickets(
   // API; the limit is lifted for this transaction only.
   await sql`SET LOCAL statement_timeout = 0`.execute(trx)
   await sql`CREATE TEMPORARY TABLE import_staging (LIKE tickets INCLUDING DEFAULTS, line bigint NOT NULL) ON COMMIT DROP`.execute(trx)
+  // The document is derived from the other columns by a trigger on tickets (migration 0005).
+  await sql`ALTER TABLE import_staging DROP COLUMN doc`.execute(trx)
   let lines = 0
   // The next batch is parsed and validated (CPU, here) while the current one is written
   // (PostgreSQL, elsewhere): the two overlap instead of taking turns.

@@ -73,9 +73,9 @@ function afterCursor(query: TicketQuery): RawBuilder<boolean> {
  * nullable columns, because on a NOT NULL column it changes nothing but stops PostgreSQL from
  * reading a descending order off a backward index scan (it would sort the whole provider).
  */
-function sortTerm(key: SortKey): RawBuilder<unknown> {
+function sortTerm(key: SortKey, table?: string): RawBuilder<unknown> {
   const { column, nullable } = SORT_FIELDS[key.field]
-  return sql`${sql.ref(column)} ${sql.raw(key.direction)}${sql.raw(nullable ? ' nulls last' : '')}`
+  return sql`${sql.ref(table ? `${table}.${column}` : column)} ${sql.raw(key.direction)}${sql.raw(nullable ? ' nulls last' : '')}`
 }
 
 export function buildPageQuery(db: Db, scope: ProviderScope, query: TicketQuery) {
@@ -89,59 +89,30 @@ export function buildPageQuery(db: Db, scope: ProviderScope, query: TicketQuery)
     .offset(sql<number>`${String(query.offset)}::bigint`)
 }
 
-const TIMESTAMP_COLUMNS = new Set(['assigned_at', 'created_at', 'finished_at', 'updated_at'])
-
 /**
- * The page as one JSON array, built by PostgreSQL: the server passes the text through
- * instead of parsing rows and serializing them again. row_to_json keeps the Ticket's field
- * order and writes no whitespace; timestamps get the same RFC 3339 form as rowToTicket
- * (the session is in UTC, so `::text` ends in +00, which becomes Z). string_agg orders by a row_number over
- * the page's own ORDER BY, so the order is guaranteed, not incidental.
+ * The page as stored documents (migration 0005), in page order, with the exact total beside
+ * each row: `limit + 1` rows, so that the extra row tells whether a next page exists (`next` is
+ * null exactly at the end, with no empty page to fetch). The outermost query carries the
+ * ORDER BY, so the order is guaranteed; the total is an uncorrelated subquery, evaluated once.
+ *
+ * With an offset, the skipped rows are walked on the sort index alone (ids and sort keys, an
+ * index-only scan) and documents are fetched for the page's rows only: otherwise every skipped
+ * row would be read from the heap.
  */
-export function buildPageJsonQuery(db: Db, scope: ProviderScope, query: TicketQuery) {
-  const order = sql.join(
-    [
-      ...query.sort.map(sortTerm),
-      sql`id asc`,
-    ],
-  )
-  const fields = sql.join(
-    TICKET_COLUMNS.map((column) =>
-      TIMESTAMP_COLUMNS.has(column)
-        ? sql`${timestampText(column)} AS ${sql.ref(column)}`
-        : sql`${sql.ref(column)} AS ${sql.ref(column)}`,
-    ),
-  )
-  // The last row's sort values (as text) and id, from which the `next` cursor is made.
-  const key = sql.join([
-    ...query.sort.map((k) => (k.field === 'ticket_number' ? sql`ticket_number::text` : timestampText(SORT_FIELDS[k.field].column))),
-    sql`id`,
-  ])
-  // One row more than the page: whether it exists says if there is a next page, so `next`
-  // is null exactly at the end (no empty page to fetch). ord numbers the rows in the page's own
-  // ORDER BY; n renumbers them from 1 so the extra row can be left out.
-  const page = buildPageQuery(db, scope, { ...query, limit: query.limit + 1 })
+export function buildPageDocsQuery(db: Db, scope: ProviderScope, query: TicketQuery, total: RawBuilder<string>) {
+  const page = { ...query, limit: query.limit + 1 }
+  if (query.offset === 0) return buildPageQuery(db, scope, page).clearSelect().select(['doc', total.as('total')])
+  const sortColumns = query.sort.map((key) => SORT_FIELDS[key.field].column)
+  const keys = buildPageQuery(db, scope, page)
     .clearSelect()
-    .select([
-      sql<string>`row_to_json((SELECT r FROM (SELECT ${fields}) r))::text`.as('json'),
-      sql<string>`row_number() OVER (ORDER BY ${order})`.as('ord'),
-      sql<string>`json_build_array(${key})::text`.as('key'),
-    ])
-  const numbered = db
-    .selectFrom(page.as('p'))
-    .select(['p.json', 'p.key', sql<string>`row_number() OVER (ORDER BY p.ord)`.as('n')])
-  const inPage = sql`q.n <= ${query.limit}`
-  return db
-    .selectFrom(numbered.as('q'))
-    .select([
-      sql<string>`'[' || coalesce(string_agg(q.json, ',' ORDER BY q.n) FILTER (WHERE ${inPage}), '') || ']'`.as('result'),
-      sql<string>`count(*) FILTER (WHERE ${inPage})`.as('rows'),
-      sql<boolean>`count(*) > ${query.limit}`.as('more'),
-      sql<string | null>`(array_agg(q.key ORDER BY q.n DESC) FILTER (WHERE ${inPage}))[1]`.as('last_key'),
-    ])
+    .select(['id', ...sortColumns])
+  let builder = db
+    .selectFrom(keys.as('p'))
+    .innerJoin('tickets as t', 't.id', 'p.id')
+    .select(['t.doc', total.as('total')])
+  for (const key of query.sort) builder = builder.orderBy(sortTerm(key, 'p'))
+  return builder.orderBy('p.id', 'asc')
 }
-
-const timestampText = (column: string) => sql`replace(left(${sql.ref(column)}::text, -3), ' ', 'T') || 'Z'`
 
 export function buildCountQuery(db: Db, scope: ProviderScope, query: TicketQuery) {
   return filteredTickets(db, scope, query).select((eb) => eb.fn.countAll<string>().as('total'))

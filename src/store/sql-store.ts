@@ -10,10 +10,10 @@ import type { Selectable } from 'kysely'
 import type { ApiClientsTable, Db } from './database.js'
 import { importTickets } from './import-sql.js'
 import { ClientCache } from './client-cache.js'
-import { countTickets } from './count-sql.js'
+import { countTickets, totalExpression } from './count-sql.js'
 import type { Pool } from './drivers/pool.js'
 import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
-import { buildPageJsonQuery, buildPageQuery } from './list-sql.js'
+import { buildPageDocsQuery, buildPageQuery } from './list-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -26,7 +26,7 @@ import type {
   TicketStore,
   UpdateOutcome,
 } from './store.js'
-import { rowToTicket, TICKET_COLUMNS, timestampToRfc3339 } from './ticket-row.js'
+import { cursorPosition, rowToTicket, TICKET_COLUMNS, timestampToRfc3339 } from './ticket-row.js'
 
 const EXPORT_BATCH = 2_000
 
@@ -65,18 +65,17 @@ export class SqlStore implements TicketStore {
   }
 
   async listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson> {
-    const [page, total] = await Promise.all([
-      query.limit === 0
-        ? Promise.resolve({ result: '[]', rows: '0', more: false, last_key: null })
-        : buildPageJsonQuery(this.db, scope, query).executeTakeFirstOrThrow(),
-      countTickets(this.db, scope, query),
-    ])
-    const key = page.last_key === null ? undefined : (JSON.parse(page.last_key) as (string | null)[])
+    const total = totalExpression(this.db, scope, query)
+    const rows = query.limit === 0 ? [] : await buildPageDocsQuery(this.db, scope, query, total).execute()
+    // An empty page carries no total: past the end (or limit=0) it is counted on its own.
+    if (rows.length === 0) return { resultJson: '[]', total: await countTickets(this.db, scope, query), rows: 0 }
+    const more = rows.length > query.limit
+    const page = more ? rows.slice(0, query.limit) : rows
     return {
-      resultJson: page.result,
-      total,
-      rows: Number(page.rows),
-      ...(page.more && key ? { next: { values: key.slice(0, -1), id: key.at(-1)! } } : {}),
+      resultJson: `[${page.map((row) => row.doc).join(',')}]`,
+      total: Number(rows[0]!.total),
+      rows: page.length,
+      ...(more ? { next: cursorPosition(page.at(-1)!.doc, query) } : {}),
     }
   }
 

@@ -3,6 +3,8 @@ import type { Ticket } from '../contract/ticket.js'
 import { TICKET_FIELDS } from '../contract/ticket.js'
 import { toSafeInteger } from '../domain/values.js'
 import type { TicketsTable } from './database.js'
+import type { CursorPosition } from '../domain/cursor.js'
+import type { TicketQuery } from '../domain/ticket-query.js'
 
 /** Ticket columns in wire order: the select list of every ticket query. */
 export const TICKET_COLUMNS = TICKET_FIELDS
@@ -17,7 +19,7 @@ export function timestampToRfc3339(value: string): string {
 
 const nullableTimestamp = (value: string | null) => (value === null ? null : timestampToRfc3339(value))
 
-export function rowToTicket(row: Omit<TicketsTable, 'provider_id'>): Ticket {
+export function rowToTicket(row: Omit<TicketsTable, 'provider_id' | 'doc'>): Ticket {
   return {
     id: row.id,
     assigned_at: nullableTimestamp(row.assigned_at),
@@ -42,5 +44,18 @@ export function rowToTicket(row: Omit<TicketsTable, 'provider_id'>): Ticket {
     vehicle_model_id: toSafeInteger(BigInt(row.vehicle_model_id)),
     vin: row.vin,
     voucher_code: row.voucher_code,
+  }
+}
+
+/**
+ * The `next` cursor's position after a page: the sort values and id of its last ticket, read
+ * from the stored document, which holds them in exactly the form cursors carry (timestamps as
+ * RFC 3339, ticket numbers as JSON integers, which are safe integers).
+ */
+export function cursorPosition(doc: string, query: Pick<TicketQuery, 'sort'>): CursorPosition {
+  const ticket = JSON.parse(doc) as Record<string, unknown>
+  return {
+    values: query.sort.map(({ field }) => (ticket[field] === null ? null : String(ticket[field]))),
+    id: String(ticket.id),
   }
 }

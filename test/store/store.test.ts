@@ -3,6 +3,7 @@ import { expect, it } from 'vitest'
 import { parseTicketQuery } from '../../src/domain/ticket-query.js'
 import { ImportLineError } from '../../src/domain/import-errors.js'
 import type { ImportTicket } from '../../src/store/store.js'
+import { rowToTicket, TICKET_COLUMNS } from '../../src/store/ticket-row.js'
 import { describeEachStore } from '../support/stores.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, SEED, seedStore, ticket, ticketsOf } from '../support/fixtures.js'
 
@@ -71,6 +72,15 @@ describeEachStore(
         const more = query.limit > 0 && Number(query.offset) + query.limit < objects.total
         expect(json.next !== undefined, q).toBe(more)
       }
+    })
+
+    it('keeps every stored document equal to its ticket after inserts, updates by import, and patches', async () => {
+      const changed = { ...SEED[3]!, ticket: { ...SEED[3]!.ticket, customer_reference: 'changed by import', updated_at: '2026-02-01T00:00:00.000001Z' } }
+      expect(await ctx.store.importTickets(once([{ line: 1, ...changed }]))).toEqual({ inserted: 0, updated: 1, unchanged: 0 })
+      await ctx.store.updateTicket(A, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date('2026-03-01T00:00:00.5Z') })
+      const rows = await ctx.store.db.selectFrom('tickets').select([...TICKET_COLUMNS, 'doc']).execute()
+      expect(rows).toHaveLength(SEED.length)
+      for (const { doc, ...row } of rows) expect(doc).toBe(JSON.stringify(rowToTicket(row)))
     })
 
     it('imports idempotently: a second identical import changes nothing', async () => {

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js'
 import * as ticketCounts from './0002-ticket-counts.js'
 import * as clientNotifications from './0003-client-notifications.js'
 import * as descendingNullSorts from './0004-descending-null-sorts.js'
+import * as ticketDocuments from './0005-ticket-documents.js'
 
 export interface Migration {
   version: number
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, ...ticketCounts },
   { version: 3, ...clientNotifications },
   { version: 4, ...descendingNullSorts },
+  { version: 5, ...ticketDocuments },
 ]
