@@ -12,6 +12,7 @@ export interface BenchOptions {
   scenarios: string[] | undefined
   stores: Array<'postgres' | 'embedded'>
   yardstick: boolean
+  walk: boolean
   curve: boolean
   scale: boolean
   fresh: boolean
@@ -32,6 +33,7 @@ const HELP = `Usage: npm run bench -- [options]
   --runs K               repeat everything K times; figures are medians (default 3)
   --scenario NAME        only this scenario (repeatable; see bench/scenarios.ts)
   --no-yardstick         skip the direct-SQL yardstick
+  --no-walk              skip the cursor walk through the big provider
   --curve                also run the scale curve (100k and 1M tickets)
   --scale                with --curve, add 10M tickets (long: the import alone takes many minutes)
   --fresh                drop and reload the bench databases and data directories
@@ -64,6 +66,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       runs: { type: 'string' },
       scenario: { type: 'string', multiple: true },
       'no-yardstick': { type: 'boolean' },
+      'no-walk': { type: 'boolean' },
       curve: { type: 'boolean' },
       scale: { type: 'boolean' },
       fresh: { type: 'boolean' },
@@ -91,6 +94,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     scenarios: values.scenario,
     stores: embeddedTickets > 0 ? ['postgres', 'embedded'] : ['postgres'],
     yardstick: !values['no-yardstick'],
+    walk: !values['no-walk'] && values.scenario === undefined,
     curve: values.curve ?? false,
     scale: values.scale ?? false,
     fresh: values.fresh ?? false,

@@ -1,6 +1,7 @@
 // The results as Markdown tables: machine, dataset, import, PostgreSQL with yardstick ratios,
 // the embedded store, the scale curve, and the load average of every run.
 import type { BenchOptions } from './args.js'
+import type { WalkResult } from './cursor-walk.js'
 import type { DatasetMeta } from './dataset.js'
 import type { ImportFigures } from './load.js'
 import type { MachineInfo } from './machine.js'
@@ -23,6 +24,7 @@ export interface ReportInput {
   curveSizes: number[]
   summaries: Summary[]
   rows: ResultRow[]
+  walks: Array<{ run: number; store: string; tickets: number; walk: WalkResult }>
 }
 
 const n = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–')
@@ -120,6 +122,32 @@ function curveSection(input: ReportInput): string {
   return table(head, body)
 }
 
+function walkSection(input: ReportInput): string {
+  const stores = [...new Set(input.walks.map((w) => `${w.store}:${w.tickets}`))]
+  const body = stores.map((key) => {
+    const walks = input.walks.filter((w) => `${w.store}:${w.tickets}` === key).map((w) => w.walk)
+    const m = (pick: (w: WalkResult) => number) => median(walks.map(pick))
+    const offsets = walks[0]!.offsetP50.map((o, i) => `${int(o.offset)}: ${ms(median(walks.map((w) => w.offsetP50[i]!.ms)))}`).join(', ')
+    const problems = walks.flatMap((w) => w.problems)
+    return [
+      key.split(':')[0]!,
+      int(walks[0]!.tickets),
+      int(walks[0]!.pages),
+      n(m((w) => w.seconds)),
+      ms(m((w) => w.startP50)),
+      ms(m((w) => w.middleP50)),
+      ms(m((w) => w.endP50)),
+      n(m((w) => w.endP50 / w.startP50), 2),
+      offsets,
+      problems.length ? problems.join('; ') : 'none',
+    ]
+  })
+  return table(
+    ['store', 'tickets walked', 'pages', 'walk s', 'page p50 ms, first tenth', 'middle tenth', 'last tenth', 'last ÷ first', 'same page by offset (offset: p50 ms)', 'problems'],
+    body,
+  )
+}
+
 function loadSection(rows: ResultRow[]): string {
   const runs = [...new Set(rows.map((r) => r.run))]
   return runs
@@ -155,6 +183,12 @@ export function renderReport(input: ReportInput): string {
     postgresSection(input),
   ]
   if (o.embeddedTickets > 0) parts.push(`## Embedded store, ${int(o.embeddedTickets)} tickets`, embeddedSection(input))
+  if (input.walks.length > 0)
+    parts.push(
+      `## Walking the big provider by cursor (\`limit=${input.walks[0]!.walk.pageSize}\`, \`after=next\`, one connection)`,
+      'Every ticket exactly once, as many as `total`: checked. The offset column fetches the same page size at the start, middle and end depth of the walk.',
+      walkSection(input),
+    )
   if (input.curveSizes.length > 0) parts.push('## Scale curve (PostgreSQL, HTTP)', `![latency against table size](${input.chart})`, curveSection(input))
   parts.push('## Scenarios', input.mainScenarios.concat(input.curveScenarios.filter((s) => !input.mainScenarios.includes(s))).map((s) => `- **${s}**: ${describeScenario(s)}`).join('\n'))
   return `${parts.join('\n\n')}\n`

@@ -15,8 +15,11 @@ import { find, summarize, type ResultRow } from './results.js'
 import { buildOperations, CURVE_SCENARIOS, MAIN_SCENARIOS, SCENARIO_NAMES } from './scenarios.js'
 import { PROFILE_DIR, providerTokens, startServer, type RunningServer } from './server.js'
 import { measureSql } from './sql-load.js'
+import { walkByCursor, type WalkResult } from './cursor-walk.js'
 
 const options = parseBenchArgs(process.argv.slice(2))
+/** The walk's page size: what a client walking everything would ask for. */
+const WALK_PAGE_SIZE = 1000
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
 for (const name of options.scenarios ?? [])
   if (!SCENARIO_NAMES.includes(name)) throw new Error(`unknown scenario "${name}" (${SCENARIO_NAMES.join(', ')})`)
@@ -52,11 +55,13 @@ interface Work {
   target: BenchTarget
   scenarios: string[]
   yardstick: boolean
+  /** Walk the big provider by cursor after the scenarios. */
+  walk: boolean
 }
 const work: Work[] = [
-  { target: main, scenarios: [...new Set([...mainScenarios, ...curveScenarios])], yardstick: options.yardstick },
-  ...(embedded ? [{ target: embedded, scenarios: mainScenarios, yardstick: false }] : []),
-  ...curveTargets.filter((t) => t !== main).map((target) => ({ target, scenarios: curveScenarios, yardstick: false })),
+  { target: main, scenarios: [...new Set([...mainScenarios, ...curveScenarios])], yardstick: options.yardstick, walk: options.walk },
+  ...(embedded ? [{ target: embedded, scenarios: mainScenarios, yardstick: false, walk: options.walk }] : []),
+  ...curveTargets.filter((t) => t !== main).map((target) => ({ target, scenarios: curveScenarios, yardstick: false, walk: false })),
 ]
 
 const fmt = (m: Measurement) =>
@@ -73,33 +78,50 @@ const fmt = (m: Measurement) =>
 const admin = new pg.Client({ connectionString: databaseUrl(options.databaseUrl, 'postgres') })
 await admin.connect()
 const rows: ResultRow[] = []
+const walks: Array<{ run: number; store: string; tickets: number; walk: WalkResult }> = []
 try {
   for (let run = 1; run <= options.runs; run++) {
-    for (const { target, scenarios, yardstick } of work) {
-      const server = await startServer(target, { cpuProf: options.cpuProf })
-      running = server
-      try {
-        const tokens = await providerTokens(server, target)
-        const pgProbe = target.kind === 'postgres' ? { admin, database: target.name } : undefined
-        for (const scenario of scenarios) {
-          const operations = buildOperations(scenario, target.meta, options.seed)
-          const load = { server, tokens, operations, concurrency: options.concurrency, duration: options.duration, warmup: options.warmup }
-          await preflight(load)
-          const measurement = await measureHttp({ ...load, ...(pgProbe ? { pg: pgProbe } : {}) })
-          const base = { run, store: target.kind, tickets: target.tickets, scenario }
-          rows.push({ ...base, mode: 'http', measurement, loadavg: loadNow() })
-          log(`run ${run} ${target.name} ${scenario}: ${fmt(measurement)}`)
-          if (yardstick && target.databaseUrl) {
-            const floor = await measureSql({ ...load, build, databaseUrl: target.databaseUrl, database: target.name, admin })
-            rows.push({ ...base, mode: 'sql', measurement: floor, loadavg: loadNow() })
-            log(`run ${run} ${target.name} ${scenario} (SQL yardstick): ${fmt(floor)}; HTTP/SQL ${(measurement.rps / floor.rps).toFixed(2)}`)
+    for (const { target, scenarios, yardstick, walk } of work) {
+      // The mixed load gets a server of its own: its peak RSS is then that of the mixed load,
+      // not the heap earlier scenarios (limit=1000 pages) left behind.
+      const groups = [scenarios.filter((s) => s !== 'mixed'), scenarios.filter((s) => s === 'mixed')].filter((group) => group.length > 0)
+      for (const [g, group] of groups.entries()) {
+        const last = g === groups.length - 1
+        const server = await startServer(target, { cpuProf: options.cpuProf })
+        running = server
+        try {
+          const tokens = await providerTokens(server, target)
+          const pgProbe = target.kind === 'postgres' ? { admin, database: target.name } : undefined
+          for (const scenario of group) {
+            const operations = buildOperations(scenario, target.meta, options.seed)
+            const load = { server, tokens, operations, concurrency: options.concurrency, duration: options.duration, warmup: options.warmup }
+            await preflight(load)
+            const measurement = await measureHttp({ ...load, ...(pgProbe ? { pg: pgProbe } : {}) })
+            const base = { run, store: target.kind, tickets: target.tickets, scenario }
+            rows.push({ ...base, mode: 'http', measurement, loadavg: loadNow() })
+            log(`run ${run} ${target.name} ${scenario}: ${fmt(measurement)}`)
+            if (yardstick && target.databaseUrl) {
+              const floor = await measureSql({ ...load, build, databaseUrl: target.databaseUrl, database: target.name, admin })
+              rows.push({ ...base, mode: 'sql', measurement: floor, loadavg: loadNow() })
+              log(`run ${run} ${target.name} ${scenario} (SQL yardstick): ${fmt(floor)}; HTTP/SQL ${(measurement.rps / floor.rps).toFixed(2)}`)
+            }
           }
+          if (walk && last) {
+            const result = await walkByCursor(server, tokens.get(target.meta.providers[0]!.id)!, WALK_PAGE_SIZE)
+            walks.push({ run, store: target.kind, tickets: target.tickets, walk: result })
+            log(
+              `run ${run} ${target.name} cursor walk: ${result.tickets} tickets in ${result.pages} pages, ${result.seconds.toFixed(1)} s; page p50 ` +
+                `${result.startP50.toFixed(1)} / ${result.middleP50.toFixed(1)} / ${result.endP50.toFixed(1)} ms (start / middle / end); by offset ` +
+                result.offsetP50.map((o) => `${o.offset}: ${o.ms.toFixed(1)} ms`).join(', ') +
+                (result.problems.length ? `; PROBLEMS: ${result.problems.join('; ')}` : ''),
+            )
+          }
+        } finally {
+          await server.stop()
+          running = undefined
+          const stderr = server.stderr().trim()
+          if (stderr) log(`server stderr (${target.name}):\n${stderr.slice(-4000)}`)
         }
-      } finally {
-        await server.stop()
-        running = undefined
-        const stderr = server.stderr().trim()
-        if (stderr) log(`server stderr (${target.name}):\n${stderr.slice(-4000)}`)
       }
     }
   }
@@ -127,11 +149,12 @@ const report = renderReport({
   curveSizes,
   summaries,
   rows,
+  walks,
 })
 const outDir = resolve(ROOT, options.out)
 mkdirSync(outDir, { recursive: true })
 const stamp = machine.date.replace(/[:.]/g, '-')
-const json = JSON.stringify({ options, machine, rows, summaries }, null, 2)
+const json = JSON.stringify({ options, machine, rows, summaries, walks }, null, 2)
 for (const name of [stamp, 'latest']) {
   writeFileSync(join(outDir, `${name}.md`), report)
   writeFileSync(join(outDir, `${name}.json`), json)
@@ -154,5 +177,10 @@ if (options.cpuProf) log(`CPU profiles of the server are in ${PROFILE_DIR} (open
 const failures = summaries.filter((s) => s.errors + s.non2xx > 0)
 if (failures.length > 0) {
   log(`FAILED: errors or non-2xx in ${failures.map((s) => `${s.store}/${s.mode}/${s.scenario}`).join(', ')}`)
+  process.exitCode = 1
+}
+const badWalks = walks.filter((w) => w.walk.problems.length > 0)
+if (badWalks.length > 0) {
+  log(`FAILED: the cursor walk went wrong on ${badWalks.map((w) => `${w.store} run ${w.run}`).join(', ')}`)
   process.exitCode = 1
 }
