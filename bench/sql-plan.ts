@@ -26,6 +26,7 @@ interface RecordingStore {
   listTicketsJson?(scope: Scope, query: unknown): Promise<unknown>
   listTickets(scope: Scope, query: unknown): Promise<unknown>
   getTicket(scope: Scope, id: string): Promise<unknown>
+  getTicketDocument?(scope: Scope, id: string): Promise<unknown>
   updateTicket(scope: Scope, id: string, patch: unknown, options: { now: Date }): Promise<unknown>
   close(): Promise<void>
 }
@@ -46,7 +47,8 @@ async function perform(store: RecordingStore, parse: (q: string) => unknown, ope
   if (operation.query !== undefined) {
     const query = parse(operation.query)
     await (store.listTicketsJson ? store.listTicketsJson(scope, query) : store.listTickets(scope, query))
-  } else if (operation.method === 'GET') await store.getTicket(scope, operation.ticketId!)
+  } else if (operation.method === 'GET')
+    await (store.getTicketDocument ? store.getTicketDocument(scope, operation.ticketId!) : store.getTicket(scope, operation.ticketId!))
   else await store.updateTicket(scope, operation.ticketId!, JSON.parse(operation.body!), { now: new Date() })
 }
 

@@ -24,10 +24,11 @@ export async function listTicketsJson(
   return { ...page, next: next ? encodeCursor(query.sort, next) : null }
 }
 
-export async function getTicket(store: TicketStore, principal: Principal, id: string): Promise<Ticket> {
-  const ticket = await store.getTicket({ providerId: principal.providerId }, id)
-  if (!ticket) throw notFound(id)
-  return ticket
+/** The read use case: the ticket as the API sends it, already serialized by the store. */
+export async function getTicketDocument(store: TicketStore, principal: Principal, id: string): Promise<string> {
+  const document = await store.getTicketDocument({ providerId: principal.providerId }, id)
+  if (document === undefined) throw notFound(id)
+  return document
 }
 
 export async function updateTicket(

@@ -3,9 +3,14 @@
 import { createHash } from 'node:crypto'
 import type { Ticket } from '../contract/ticket.js'
 
-export function ticketEtag(ticket: Ticket): string {
-  const json = JSON.stringify(ticket, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))
+/** The tag of a ticket's JSON representation (GET sends the stored document itself). */
+export function documentEtag(json: string): string {
   return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`
+}
+
+/** The same tag from the ticket object: its JSON.stringify is byte for byte the stored document. */
+export function ticketEtag(ticket: Ticket): string {
+  return documentEtag(JSON.stringify(ticket))
 }
 
 /** `*`, or the listed entity tags with their weakness markers removed. */

@@ -89,6 +89,11 @@ export class SqlStore implements TicketStore {
     return row && rowToTicket(row)
   }
 
+  async getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('tickets').select('doc').where('id', '=', id).where('provider_id', '=', scope.providerId).executeTakeFirst()
+    return row?.doc
+  }
+
   async updateTicket(
     scope: ProviderScope,
     id: string,

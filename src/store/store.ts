@@ -73,6 +73,8 @@ export interface TicketStore {
   /** The same page as listTickets, serialized by the database (the list endpoint's path). */
   listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson>
   getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined>
+  /** The ticket as the API sends it (its stored document: exactly JSON.stringify of getTicket's ticket). */
+  getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined>
   /**
    * Applies the patch and sets updated_at to `now`, atomically. `precondition` sees the
    * current ticket inside the same transaction (If-Match); returning false aborts.

@@ -115,6 +115,9 @@ describeEachStore(
       const response = await patch(target.id, { externally_processed: true }, { 'if-match': etag })
       expect(response.statusCode).toBe(200)
       expect(response.json().externally_processed).toBe(true)
+      // The tag PATCH returns is the one the next GET sends: If-Match with it goes through.
+      expect((await get(target.id)).headers['etag']).toBe(response.headers['etag'])
+      expect(response.headers['etag']).not.toBe(etag)
     })
 
     it('applies the patch when If-Match is *', async () => {
