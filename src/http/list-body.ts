@@ -1,6 +1,7 @@
-// The list response body, assembled from parts that are already JSON: the page comes from
-// PostgreSQL as one JSON array (list-sql.ts), the `query` echo from a serializer compiled once
-// from its schema. Nothing proportional to the page size is parsed or re-serialized in Node.
+// The list response body, assembled from parts that are already JSON: the page is the stored
+// ticket documents (migration 0005) joined into an array, the `query` echo comes from a
+// serializer compiled once from its schema. Nothing proportional to the page size is parsed or
+// re-serialized in Node.
 import fastJson from 'fast-json-stringify'
 import { AppliedQuerySchema } from '../contract/list-tickets.js'
 
