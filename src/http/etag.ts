@@ -10,7 +10,7 @@ export function documentEtag(json: string): string {
 
 /** The same tag from the ticket object: its JSON.stringify is byte for byte the stored document. */
 export function ticketEtag(ticket: Ticket): string {
-  return documentEtag(JSON.stringify(ticket))
+  return documentEtag(JSON.stringify(ticket, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)))
 }
 
 /** `*`, or the listed entity tags with their weakness markers removed. */

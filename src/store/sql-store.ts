@@ -210,6 +210,8 @@ export class SqlStore implements TicketStore {
       .where('client_id', '=', clientId)
       .returning('client_id')
       .executeTakeFirst()
+    // This process stops accepting the client now; the others when the NOTIFY reaches them.
+    this.#clients?.evict(clientId)
     return row !== undefined
   }
 
