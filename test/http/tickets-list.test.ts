@@ -21,8 +21,10 @@ const TIMESTAMPS = ['assigned_at', 'created_at', 'finished_at', 'updated_at'] as
 const after = (field: Timestamp, bound: string) => (t: Ticket) => t[field] !== null && instant(t[field]!) > instant(bound)
 const before = (field: Timestamp, bound: string) => (t: Ticket) => t[field] !== null && instant(t[field]!) < instant(bound)
 const byId = (tickets: Ticket[]) => [...tickets].sort((a, b) => (a.id < b.id ? -1 : 1))
-const sample = A.find((t) => t.ticket_number === 1000)!
-const insourced = A.find((t) => t.ticket_number === 1002)!
+// A generated ticket with an operator and a connector, so that filtering by them selects something.
+const sample = A.find((t) => t.operator_id !== null && t.customer_connector_id !== null)!
+// One insourced from another provider (its source_provider_id is not the owner).
+const insourced = A.find((t) => t.source_provider_id !== PROVIDER_A)!
 
 /** A query string and every ticket of A it matches, in order; the page is offset/limit of that. */
 interface Row {
