@@ -82,6 +82,19 @@ function describeImport(figures: ImportFigures): string {
   )
 }
 
+/** `VACUUM ANALYZE tickets` on the bench database; returns the seconds it took. */
+export async function vacuumTickets(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const started = performance.now()
+    await client.query('VACUUM ANALYZE tickets')
+    return (performance.now() - started) / 1000
+  } finally {
+    await client.end()
+  }
+}
+
 export async function ensurePostgresTarget(
   base: string,
   tickets: number,
@@ -106,12 +119,7 @@ export async function ensurePostgresTarget(
   log(`importing ${tickets} tickets into ${name} through tickets import …`)
   const imported = await importFile(ndjson, env, tickets)
   // Autovacuum would get there eventually; doing it now makes runs independent of its timing.
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  const vacuumStarted = performance.now()
-  await client.query('VACUUM ANALYZE tickets')
-  await client.end()
-  imported.vacuumSeconds = (performance.now() - vacuumStarted) / 1000
+  imported.vacuumSeconds = await vacuumTickets(url)
   if (generatedSeconds !== undefined) imported.generatedSeconds = generatedSeconds
   log(describeImport(imported))
   const target: BenchTarget = { kind: 'postgres', name, tickets, env, databaseUrl: url, meta, imported }

@@ -8,7 +8,7 @@ import { parseBenchArgs } from './args.js'
 import { scaleChart } from './chart.js'
 import { ensureBuilt, ROOT } from './cli.js'
 import { measureHttp, preflight, type Measurement } from './http-load.js'
-import { databaseUrl, ensureEmbeddedTarget, ensurePostgresTarget, loadImportFigures, type BenchTarget } from './load.js'
+import { databaseUrl, ensureEmbeddedTarget, ensurePostgresTarget, loadImportFigures, vacuumTickets, type BenchTarget } from './load.js'
 import { loadNow, machineInfo } from './machine.js'
 import { renderReport } from './report.js'
 import { find, summarize, type ResultRow } from './results.js'
@@ -75,16 +75,6 @@ const fmt = (m: Measurement) =>
   (m.otherCores !== undefined ? `, other processes ${m.otherCores.toFixed(2)} cores` : '') +
   (m.errors + m.timeouts + m.non2xx > 0 ? `, ERRORS ${m.errors} timeouts ${m.timeouts} non-2xx ${m.non2xx} ${JSON.stringify(m.statuses)}` : '')
 
-async function vacuum(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query('VACUUM ANALYZE tickets')
-  } finally {
-    await client.end()
-  }
-}
-
 const admin = new pg.Client({ connectionString: databaseUrl(options.databaseUrl, 'postgres') })
 await admin.connect()
 const rows: ResultRow[] = []
@@ -94,7 +84,7 @@ try {
     for (const { target, scenarios, yardstick, walk } of work) {
       // PATCH runs leave dead row versions behind (every PATCH writes a new one) faster than
       // autovacuum's thresholds notice at this size; each run starts from a vacuumed table.
-      if (target.databaseUrl) await vacuum(target.databaseUrl)
+      if (target.databaseUrl) await vacuumTickets(target.databaseUrl)
       // The mixed load gets a server of its own: its peak RSS is then that of the mixed load,
       // not the heap earlier scenarios (limit=1000 pages) left behind.
       const groups = [scenarios.filter((s) => s !== 'mixed'), scenarios.filter((s) => s === 'mixed')].filter((group) => group.length > 0)
