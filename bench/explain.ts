@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import type pg from 'pg'
 import { ensureBuilt, ROOT } from './cli.js'
 import { datasetMeta } from './dataset.js'
-import { BENCH_DIR, databaseUrl, withAdmin } from './load.js'
+import { BENCH_DIR, databaseUrl, postgresTargetName, withAdmin } from './load.js'
 import { buildOperations, describeScenario, SCENARIO_NAMES, type Operation } from './scenarios.js'
 import { openReplayPool, recordPlans, type Statement } from './sql-plan.js'
 
@@ -28,7 +28,7 @@ const tickets = Number(values.tickets ?? 1_000_000)
 const seed = Number(values.seed ?? 1)
 const base = values['database-url'] ?? 'postgres://postgres@127.0.0.1:5432'
 const build = ensureBuilt(log, values.ref)
-const database = `tickets_bench_${tickets}${seed === 1 ? '' : `_s${seed}`}${build.ref ? `_${build.ref}` : ''}`
+const database = postgresTargetName(tickets, seed, build.ref)
 const url = databaseUrl(base, database)
 const outDir = join(ROOT, 'bench/explain', build.ref ?? '')
 const CONTROL = /^\s*(begin|commit|rollback)\b/i

@@ -95,6 +95,11 @@ export async function vacuumTickets(url: string): Promise<number> {
   }
 }
 
+/** The bench database of a dataset: one per size, seed and measured build (schemas differ). */
+export function postgresTargetName(tickets: number, seed: number, ref?: string): string {
+  return `tickets_bench_${tickets}${seed === 1 ? '' : `_s${seed}`}${ref ? `_${ref}` : ''}`
+}
+
 export async function ensurePostgresTarget(
   base: string,
   tickets: number,
@@ -103,7 +108,7 @@ export async function ensurePostgresTarget(
   log: (line: string) => void,
   ref?: string,
 ): Promise<BenchTarget> {
-  const name = `tickets_bench_${tickets}${seed === 1 ? '' : `_s${seed}`}${ref ? `_${ref}` : ''}`
+  const name = postgresTargetName(tickets, seed, ref)
   const url = databaseUrl(base, name)
   const env = { TICKETS_DATABASE_URL: url }
   if (!fresh && (await ticketCount(url)) === tickets) {
