@@ -54,27 +54,16 @@ export class PglitePool implements Pool {
     // so the subscription cannot be lost while the database is open.
     // LISTEN takes the session lock like any statement, so it never lands inside (and dies
     // with) another caller's transaction.
-    const locked = async <T>(work: () => Promise<T>) => {
-      const unlock = await this.mutex.lock()
-      try {
-        return await work()
-      } finally {
-        unlock()
-      }
-    }
-    const unsubscribe = await locked(() => this.db.listen(channel, handlers.onNotify))
+    const unsubscribe = await this.mutex.run(() => this.db.listen(channel, handlers.onNotify))
     handlers.onSubscribed()
     return async () => {
-      if (!this.db.closed) await locked(unsubscribe)
+      if (!this.db.closed) await this.mutex.run(unsubscribe)
     }
   }
 
   async end(): Promise<void> {
-    const unlock = await this.mutex.lock()
-    try {
+    await this.mutex.run(async () => {
       if (!this.db.closed) await this.db.close()
-    } finally {
-      unlock()
-    }
+    })
   }
 }

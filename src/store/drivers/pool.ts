@@ -14,7 +14,7 @@ export interface PoolClient {
 export interface Pool {
   connect(): Promise<PoolClient>
   end(): Promise<void>
-  /** Subscribe to NOTIFY on a channel, where the driver can (see notifications.ts). */
+  /** Subscribe to NOTIFY on a channel, where the driver can (PostgreSQL and the in-process PGlite; not a remote embedded session). */
   listen?(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>
 }
 
@@ -42,6 +42,16 @@ export class Mutex {
     const acquired = this.#tail.then(() => unlock)
     this.#tail = this.#tail.then(() => held)
     return acquired
+  }
+
+  /** Runs `work` holding the lock. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const unlock = await this.lock()
+    try {
+      return await work()
+    } finally {
+      unlock()
+    }
   }
 }
 
