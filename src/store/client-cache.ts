@@ -12,10 +12,6 @@ export class ClientCache {
   #generation = 0
   #live = false
 
-  get live(): boolean {
-    return this.#live
-  }
-
   /** Looks the client up in the cache, or through `load` (caching the result when safe). */
   async find(clientId: string, load: (clientId: string) => Promise<ApiClient | undefined>): Promise<ApiClient | undefined> {
     if (this.#live) {
