@@ -34,6 +34,15 @@ const namesAndCase: Bad[] = [
   bad('sort_by[created_at]=ASC', 'invalid-sort', 'sort_by[created_at]', /asc or desc/),
 ]
 
+// `after` takes only a `next` from a list response, made under the same sort_by.
+const cursors: Bad[] = [
+  bad('after=', 'invalid-pagination', 'after', /must not be empty/),
+  bad('after=a&after=b', 'invalid-pagination', 'after', /at most once/),
+  bad('after=bm90LWEtY3Vyc29y', 'invalid-pagination', 'after', /not a cursor returned by this API/),
+  bad('after=%21%21', 'invalid-pagination', 'after', /not a cursor returned by this API/),
+  bad(`sort_by[created_at]=desc&after=${Buffer.from(JSON.stringify({ s: [['created_at', 'asc']], v: ['2024-01-01T00:00:00Z'], id: PROVIDER_A })).toString('base64url')}`, 'invalid-pagination', 'after', /different sort_by/),
+]
+
 const repeated: Bad[] = [
   bad('limit=10&limit=20', 'invalid-pagination', 'limit', /once/),
   bad('offset=0&offset=0', 'invalid-pagination', 'offset', /once/),
@@ -173,6 +182,7 @@ describeEachStore(
     describe.each([
       ['unknown and case-sensitive names', namesAndCase],
       ['a single-valued parameter given twice', repeated],
+      ['cursors', cursors],
       ['sort_by', sorts],
       ['empty values', empties],
       ['list elements', lists],
