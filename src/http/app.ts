@@ -13,8 +13,7 @@ import { registerHealthRoutes } from './routes/health.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerTicketRoutes } from './routes/tickets.js'
 import { parseForm } from './form-body.js'
-
-export const BODY_LIMIT_BYTES = 1024 * 1024
+import { BODY_LIMIT_BYTES, FORM_BODY_LIMIT_BYTES } from './body-limits.js'
 
 export interface AppOptions {
   store: TicketStore
@@ -76,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers()
   await app.register(async (tickets) => {
     tickets.addHook('onRoute', (route) => {
-      route.config = { ...route.config, accepts: ['application/json', 'application/merge-patch+json'] }
+      route.config = { ...route.config, accepts: ['application/json', 'application/merge-patch+json'], bodyLimit: BODY_LIMIT_BYTES }
     })
     tickets.addContentTypeParser(
       ['application/json', 'application/merge-patch+json'],
@@ -87,11 +86,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {
-      route.config = { ...route.config, accepts: ['application/x-www-form-urlencoded'] }
+      route.config = { ...route.config, accepts: ['application/x-www-form-urlencoded'], bodyLimit: FORM_BODY_LIMIT_BYTES }
     })
     oauth.addContentTypeParser(
       'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES },
       (_request, body, done) => {
         try {
           done(null, parseForm(body as string))

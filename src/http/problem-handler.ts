@@ -7,6 +7,7 @@ import { AppError, isAppError } from '../errors/app-error.js'
 import { fromDatabaseError } from '../errors/db-errors.js'
 import { TICKET_FIELDS } from '../contract/ticket.js'
 import { allowedMethods } from './route-table.js'
+import { BODY_LIMIT_BYTES } from './body-limits.js'
 
 interface AjvError {
   keyword: string
@@ -51,11 +52,13 @@ function fromValidation(error: FastifyError): AppError {
   return new AppError('invalid-body', detail, { errors })
 }
 
-function fromFramework(error: FastifyError, accepts: string[]): AppError | undefined {
+const sizeOf = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`)
+
+function fromFramework(error: FastifyError, accepts: string[], bodyLimit: number): AppError | undefined {
   if (error.validation) return fromValidation(error)
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload-too-large', 'The request body is larger than the 1 MiB limit.')
+      return new AppError('payload-too-large', `The request body is larger than the ${sizeOf(bodyLimit)} limit.`)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('unsupported-media-type', `This content type is not accepted here; send ${accepts.join(' or ')}.`, {
         errors: [{ in: 'header', name: 'content-type', detail: `must be ${accepts.join(' or ')}` }],
@@ -70,9 +73,9 @@ function fromFramework(error: FastifyError, accepts: string[]): AppError | undef
   return undefined
 }
 
-export function toAppError(error: unknown, accepts: string[] = []): AppError | undefined {
+export function toAppError(error: unknown, accepts: string[] = [], bodyLimit = BODY_LIMIT_BYTES): AppError | undefined {
   if (isAppError(error)) return error
-  return fromDatabaseError(error) ?? fromFramework(error as FastifyError, accepts)
+  return fromDatabaseError(error) ?? fromFramework(error as FastifyError, accepts, bodyLimit)
 }
 
 function problemOf(error: AppError): Problem {
@@ -96,8 +99,8 @@ const INTERNAL = new AppError('internal', 'An unexpected error occurred; it has 
 
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const config = (request.routeOptions.config ?? {}) as { oauthErrors?: boolean; accepts?: string[] }
-    const appError = toAppError(error, config.accepts ?? [])
+    const config = (request.routeOptions.config ?? {}) as { oauthErrors?: boolean; accepts?: string[]; bodyLimit?: number }
+    const appError = toAppError(error, config.accepts ?? [], config.bodyLimit)
     if (!appError || appError.status >= 500) {
       request.log.error({ err: error, requestId: request.id }, 'request failed')
     } else {

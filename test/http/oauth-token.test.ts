@@ -183,6 +183,20 @@ describeEachStore('POST /oauth2/token', (ctx) => {
     expectOAuthError(response, 400, 'invalid_request', 'invalid-request')
   })
 
+  it('refuses a form body over 8 KiB with 413 naming the limit, before parsing it', async () => {
+    // 20,000 repetitions of `a&` once kept the process busy for seconds; 1 MiB froze it.
+    for (const payload of ['a&'.repeat(20_000), 'a&'.repeat(512 * 1024)]) {
+      const response = await post(payload)
+      expect(response.statusCode).toBe(413)
+      expect(response.json()).toMatchObject({
+        code: 'payload-too-large',
+        error: 'invalid_request',
+        detail: 'The request body is larger than the 8 KiB limit.',
+      })
+    }
+    expect((await requestToken(app, client.clientId, client.secret)).statusCode).toBe(200)
+  })
+
   it('refuses a malformed form body with invalid_request', async () => {
     expectOAuthError(await post('grant_type=%E0%A4%A&client_id=x'), 400, 'invalid_request', 'invalid-request')
   })
