@@ -5,7 +5,7 @@ import { AppError } from '../errors/app-error.js'
 import type { ErrorSlug } from '../errors/catalog.js'
 import type { TicketStore } from '../store/store.js'
 import { REALM } from './challenge.js'
-import { verifyAgainstDummy, verifySecret } from './secrets.js'
+import { hashSecret, needsRehash, verifyAgainstDummy, verifySecret } from './secrets.js'
 import type { TokenService } from './tokens.js'
 
 export interface TokenRequest {
@@ -60,6 +60,11 @@ export async function issueToken(request: TokenRequest, store: TicketStore, toke
     : await verifyAgainstDummy(request.clientSecret)
   if (!client || !valid || client.revokedAt !== null)
     throw oauthError('invalid_client', 'Unknown client, wrong secret, or the client has been revoked.')
+  // A hash from an earlier version (scrypt) is replaced once the secret is known good, so the
+  // client's next token requests take the fast path. Losing that race to a revocation or to
+  // another process is harmless: the swap only applies over the exact hash it read.
+  if (needsRehash(client.secretHash))
+    await store.replaceSecretHash(client.clientId, client.secretHash, await hashSecret(request.clientSecret))
   const scopes = requestedScopes(request.scope, client.scopes)
   const issued = await tokens.issue({ clientId: client.clientId, providerId: client.providerId, scopes })
   return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: scopes.join(' ') }

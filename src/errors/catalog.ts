@@ -21,9 +21,11 @@ export const ERROR_CATALOG = {
   'precondition-failed': { status: 412, title: 'Precondition Failed' },
   'payload-too-large': { status: 413, title: 'Content Too Large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported Media Type' },
+  'rate-limited': { status: 429, title: 'Too Many Requests' },
   internal: { status: 500, title: 'Internal Server Error' },
   'store-unavailable': { status: 503, title: 'Service Unavailable' },
   'query-timeout': { status: 503, title: 'Service Unavailable' },
+  'server-busy': { status: 503, title: 'Service Unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorSlug = keyof typeof ERROR_CATALOG

@@ -203,6 +203,16 @@ export class SqlStore implements TicketStore {
     return rows.map(rowToClient)
   }
 
+  async replaceSecretHash(clientId: string, previous: string, next: string): Promise<void> {
+    await this.db
+      .updateTable('api_clients')
+      .set({ secret_hash: next })
+      .where('client_id', '=', clientId)
+      .where('secret_hash', '=', previous)
+      .execute()
+    this.#clients?.evict(clientId)
+  }
+
   async revokeClient(clientId: string, now: Date): Promise<boolean> {
     const row = await this.db
       .updateTable('api_clients')

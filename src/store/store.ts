@@ -93,6 +93,8 @@ export interface TicketStore {
   createClient(client: NewApiClient): Promise<ApiClient>
   findClient(clientId: string): Promise<ApiClient | undefined>
   listClients(): Promise<ApiClient[]>
+  /** Swaps the client's secret hash for an equivalent one, only if it still is `previous`. */
+  replaceSecretHash(clientId: string, previous: string, next: string): Promise<void>
   /** Returns false when no such client exists. Revoking twice keeps the first time. */
   revokeClient(clientId: string, now: Date): Promise<boolean>
 
