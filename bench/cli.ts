@@ -70,7 +70,10 @@ export function ensureBuilt(log: (line: string) => void, ref?: string): Build {
 export function serviceEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TICKETS_')) env[key] = value
-  return { ...env, TICKETS_LOG_LEVEL: 'warn', TICKETS_DEMO: 'never', ...settings }
+  // Rate and per-client concurrency limits off: the load generator is one client sending far
+  // more than any partner may, on purpose.
+  const unlimited = { TICKETS_RATE_LIMIT: '0', TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT: '0', TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS: '0', TICKETS_CLIENT_CONCURRENCY: '0' }
+  return { ...env, TICKETS_LOG_LEVEL: 'warn', TICKETS_DEMO: 'never', ...unlimited, ...settings }
 }
 
 export interface CliResult {

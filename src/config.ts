@@ -12,6 +12,17 @@ export interface Config {
   statementTimeoutMs: number
   trustProxy: boolean
   demo: 'auto' | 'always' | 'never'
+  rateLimit: number
+  tokenRateLimitPerClient: number
+  tokenRateLimitPerAddress: number
+  clientConcurrency: number
+  redisUrl: string | undefined
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
+  maxConnections: number
+  shutdownTimeoutMs: number
+  metricsPort: number | undefined
 }
 
 type Key = keyof Config
@@ -105,6 +116,66 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
     env: 'TICKETS_DEMO',
     why: 'auto: seed a demo client and tickets on an empty embedded store only, never on PostgreSQL.',
     parse: oneOf(['auto', 'always', 'never'] as const, 'auto'),
+  },
+  rateLimit: {
+    env: 'TICKETS_RATE_LIMIT',
+    why: '3000 /v2 requests a minute per API client (0: off): a partner polling every few seconds and walking pages back to back stays far below it.',
+    parse: integer(0, 10_000_000, 3000),
+  },
+  tokenRateLimitPerClient: {
+    env: 'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT',
+    why: '60 token requests a minute per client id (0: off): a token lasts an hour, so only guessing needs more.',
+    parse: integer(0, 10_000_000, 60),
+  },
+  tokenRateLimitPerAddress: {
+    env: 'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS',
+    why: '600 token requests a minute per source address (0: off): room for many clients behind one NAT, not for a flood.',
+    parse: integer(0, 10_000_000, 600),
+  },
+  clientConcurrency: {
+    env: 'TICKETS_CLIENT_CONCURRENCY',
+    why: '4 /v2 requests at once per API client (0: off), more wait their turn: one partner cannot take every database connection.',
+    parse: integer(0, 1000, 4),
+  },
+  redisUrl: {
+    env: 'TICKETS_REDIS_URL',
+    why: 'Unset: rate limits are counted per process. Set (redis://…): counted once across every process that shares it.',
+    redact: redactUrl,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined
+      if (!/^rediss?:\/\//.test(raw)) throw new Invalid('must be a redis:// or rediss:// URL')
+      return raw
+    },
+  },
+  requestTimeoutMs: {
+    env: 'TICKETS_REQUEST_TIMEOUT_MS',
+    why: '30 s to receive a whole request: a client sending its body byte by byte cannot hold a socket for long.',
+    parse: integer(1000, 3_600_000, 30_000),
+  },
+  headersTimeoutMs: {
+    env: 'TICKETS_HEADERS_TIMEOUT_MS',
+    why: '10 s to receive the headers (slowloris defence); a real client sends them in one packet.',
+    parse: integer(1000, 3_600_000, 10_000),
+  },
+  keepAliveTimeoutMs: {
+    env: 'TICKETS_KEEP_ALIVE_TIMEOUT_MS',
+    why: '65 s idle before a kept-alive connection closes: longer than common load balancers’ 60 s, so they close first.',
+    parse: integer(1000, 3_600_000, 65_000),
+  },
+  maxConnections: {
+    env: 'TICKETS_MAX_CONNECTIONS',
+    why: '4096 open connections at most; beyond that new ones are dropped at once instead of exhausting memory and file descriptors.',
+    parse: integer(1, 1_000_000, 4096),
+  },
+  shutdownTimeoutMs: {
+    env: 'TICKETS_SHUTDOWN_TIMEOUT_MS',
+    why: '25 s for requests in flight to finish on SIGTERM, inside the 30 s most orchestrators wait before SIGKILL.',
+    parse: integer(0, 3_600_000, 25_000),
+  },
+  metricsPort: {
+    env: 'TICKETS_METRICS_PORT',
+    why: 'Unset: no metrics listener. Set: Prometheus text at /metrics on this port, apart from the API so it is never exposed with it.',
+    parse: (raw) => (raw === undefined || raw === '' ? undefined : integer(0, 65535, 0)(raw)),
   },
 }
 

@@ -1,7 +1,12 @@
-// tickets serve: the composition root. Config → store → app → listen; SIGINT/SIGTERM close
-// the listener first, let requests in flight finish, then close the store.
-import { loadConfig } from '../config.js'
+// tickets serve: the composition root. Config → store → app → listen (and the metrics
+// listener when configured). On SIGINT/SIGTERM: readiness turns 503, the listener stops
+// accepting, requests in flight get until the shutdown deadline to finish, then every
+// connection still open is cut and the store is closed.
+import { loadConfig, type Config } from '../config.js'
 import { buildApp } from '../http/app.js'
+import { Lifecycle } from '../http/lifecycle.js'
+import { Metrics } from '../observability/metrics.js'
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
 import { openConfiguredStore } from './open.js'
 import { StartupError, where } from './startup-errors.js'
@@ -20,7 +25,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     cacheClients: true,
     onPoolError: (error) => process.stderr.write(`tickets: database connection lost: ${error.message}\n`),
   })
+  const lifecycle = new Lifecycle()
+  const metrics = config.metricsPort !== undefined ? new Metrics(store.poolStats ? { poolStats: store.poolStats } : {}) : undefined
   let app
+  let metricsServer: MetricsServer | undefined
   try {
     const demo = shouldSeed(config) ? await ensureDemo(store, config) : undefined
     app = await buildApp({
@@ -28,6 +36,21 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(config.signingSecret ? { signingSecret: config.signingSecret } : {}),
       logger: { level: config.logLevel },
       trustProxy: config.trustProxy,
+      rateLimits: {
+        perClient: config.rateLimit,
+        tokenPerClient: config.tokenRateLimitPerClient,
+        tokenPerAddress: config.tokenRateLimitPerAddress,
+        redisUrl: config.redisUrl,
+      },
+      clientConcurrency: config.clientConcurrency,
+      server: {
+        requestTimeoutMs: config.requestTimeoutMs,
+        headersTimeoutMs: config.headersTimeoutMs,
+        keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+        maxConnections: config.maxConnections,
+      },
+      lifecycle,
+      ...(metrics ? { metrics } : {}),
     })
     try {
       await app.listen({ port, host })
@@ -39,8 +62,13 @@ export async function serveCommand(args: string[]): Promise<number> {
     const boundPort = typeof address === 'object' && address ? address.port : port
     const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`
     process.stdout.write(`Tickets API listening on ${baseUrl} (${where(config)})\n`)
+    if (metrics && config.metricsPort !== undefined) {
+      metricsServer = await startMetrics(metrics, config.metricsPort, host)
+      process.stdout.write(`Metrics on http://${host.includes(':') ? `[${host}]` : host}:${metricsServer.port}/metrics\n`)
+    }
     if (demo) process.stdout.write(demoBanner(demo, baseUrl))
   } catch (error) {
+    await metricsServer?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await store.close().catch(() => undefined)
     throw error
@@ -53,7 +81,31 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop)
   })
   process.stdout.write('Shutting down…\n')
-  await running.close()
+  lifecycle.draining = true
+  await drain(running, config)
+  await metricsServer?.close()
   await store.close()
   return 0
+}
+
+async function startMetrics(metrics: Metrics, port: number, host: string): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer(metrics, port, host)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new StartupError(code === 'EADDRINUSE' ? `metrics port ${port} on ${host} is already in use` : `cannot listen for metrics on ${host}:${port}: ${(error as Error).message}`)
+  }
+}
+
+/** Closes the app; requests still running at the deadline lose their connections. */
+async function drain(app: Awaited<ReturnType<typeof buildApp>>, config: Readonly<Config>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), config.shutdownTimeoutMs)))
+  const closed = app.close().then(() => 'closed' as const)
+  if ((await Promise.race([closed, deadline])) === 'deadline') {
+    process.stderr.write(`tickets: requests still running after ${config.shutdownTimeoutMs} ms; closing their connections\n`)
+    app.server.closeAllConnections()
+    await closed
+  }
+  clearTimeout(timer)
 }

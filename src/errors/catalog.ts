@@ -26,6 +26,7 @@ export const ERROR_CATALOG = {
   'store-unavailable': { status: 503, title: 'Service Unavailable' },
   'query-timeout': { status: 503, title: 'Service Unavailable' },
   'server-busy': { status: 503, title: 'Service Unavailable' },
+  'shutting-down': { status: 503, title: 'Service Unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorSlug = keyof typeof ERROR_CATALOG

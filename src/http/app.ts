@@ -14,6 +14,13 @@ import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerTicketRoutes } from './routes/tickets.js'
 import { parseForm } from './form-body.js'
 import { BODY_LIMIT_BYTES, FORM_BODY_LIMIT_BYTES } from './body-limits.js'
+import { RATE_LIMITS_OFF, registerRateLimits, type RateLimits, type RateLimitSettings } from './rate-limits.js'
+import { ClientConcurrency } from '../limits/client-concurrency.js'
+import { Lifecycle } from './lifecycle.js'
+import './route-config.js'
+import type { Metrics } from '../observability/metrics.js'
+import { requestSerializers } from '../observability/log-redaction.js'
+import { TOKEN_PATH } from './routes/oauth.js'
 
 export interface AppOptions {
   store: TicketStore
@@ -22,12 +29,32 @@ export interface AppOptions {
   clock?: () => Date
   logger?: FastifyServerOptions['logger']
   trustProxy?: boolean
+  /** Request-rate limits; off unless given (the server passes the configured ones). */
+  rateLimits?: RateLimitSettings
+  /** /v2 requests in flight per API client; 0 or absent: unlimited. */
+  clientConcurrency?: number
+  /** Socket-level limits; Node's defaults when absent (tests drive the app with inject). */
+  server?: ServerLimits
+  /** Shared with the server, which turns readiness off before it drains. */
+  lifecycle?: Lifecycle
+  /** Where request, problem, rate-limit and token counts go (the server's /metrics). */
+  metrics?: Metrics
+}
+
+export interface ServerLimits {
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
+  maxConnections: number
 }
 
 export interface AppContext {
   store: TicketStore
   tokens: TokenService
   clock: () => Date
+  rateLimits: RateLimits
+  concurrency: ClientConcurrency
+  lifecycle: Lifecycle
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -35,11 +62,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? (() => new Date())
   const secret = options.signingSecret ?? (await options.store.signingSecret())
-  const context: AppContext = { store: options.store, tokens: new TokenService(secret, clock), clock }
 
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedaction(options.logger ?? false),
     bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.server ? serverOptions(options.server) : {}),
     trustProxy: options.trustProxy ?? false,
     // The list endpoint parses the raw query string itself (duplicates, order, brackets).
     routerOptions: { querystringParser: () => ({}) },
@@ -66,6 +93,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   trackRoutes(app)
   registerProblemHandlers(app)
+  const context: AppContext = {
+    store: options.store,
+    tokens: new TokenService(secret, clock),
+    clock,
+    rateLimits: await registerRateLimits(app, options.rateLimits ?? RATE_LIMITS_OFF, (policy) =>
+      options.metrics?.rateLimitRefusals.inc({ policy }),
+    ),
+    concurrency: new ClientConcurrency(options.clientConcurrency ?? 0),
+    lifecycle: options.lifecycle ?? new Lifecycle(),
+  }
+  app.addHook('onClose', () => context.rateLimits.close())
+  if (options.metrics) countResponses(app, options.metrics)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
@@ -88,6 +127,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     oauth.addHook('onRoute', (route) => {
       route.config = { ...route.config, accepts: ['application/x-www-form-urlencoded'], bodyLimit: FORM_BODY_LIMIT_BYTES }
     })
+    // Counted before the body is even read: a flood from one address costs a refusal each.
+    oauth.addHook('onRequest', (request, reply) => context.rateLimits.admit('token-address', request.ip, request, reply))
     oauth.addContentTypeParser(
       'application/x-www-form-urlencoded',
       { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES },
@@ -104,5 +145,47 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, context)
   registerDocsRoutes(app)
   await app.ready()
+  // Beyond this many open sockets Node drops new connections at once.
+  if (options.server) app.server.maxConnections = options.server.maxConnections
   return app
+}
+
+/** Request logs keep paths and parameter names, never query values (VINs, ids, secrets). */
+function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === false || logger === undefined) return false
+  return { ...(logger === true ? {} : logger), serializers: requestSerializers }
+}
+
+function countResponses(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern, never the raw URL: label values must stay few.
+    const route = request.routeOptions.url ?? 'unmatched'
+    const status = reply.statusCode
+    metrics.requests.inc({ route, method: request.method, status })
+    metrics.requestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000)
+    if (request.problemCode) metrics.problems.inc({ code: request.problemCode })
+    if (route === TOKEN_PATH) {
+      if (status === 200) metrics.tokensIssued.inc()
+      else metrics.tokenRefusals.inc({ error: request.problemCode ?? String(status) })
+    }
+  })
+}
+
+/**
+ * Timeouts on every phase of a connection (Fastify disables most by default): the headers,
+ * the whole request, idle keep-alive, and a socket that goes silent. Node checks the first two
+ * every `connectionsCheckingInterval`, so that is set well below them.
+ */
+function serverOptions(limits: ServerLimits): FastifyServerOptions {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // A socket with no traffic either way for this long is dead or hostile (a response in
+    // progress always sends within the statement timeout).
+    connectionTimeout: Math.max(limits.requestTimeoutMs, limits.keepAliveTimeoutMs) + 5_000,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs / 2),
+    },
+  } as FastifyServerOptions
 }

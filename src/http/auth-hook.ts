@@ -1,6 +1,6 @@
 // The onRequest hook that guards /v2 routes: it authenticates before the body is read, so an
 // anonymous caller learns nothing about validation, and puts the Principal on the request.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { authenticate, type Principal } from '../auth/bearer.js'
 import type { Scope } from '../contract/oauth.js'
 import type { AppContext } from './app.js'
@@ -11,8 +11,18 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Authenticates, counts the request against the client's rate limit, then waits for one of the
+ * client's concurrency slots, held until the response is finished or the connection closes.
+ */
 export function requireScope(context: AppContext, scope: Scope) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     request.principal = await authenticate(request.headers.authorization, scope, context.tokens, context.store)
+    // Every later log line of this request, its completion line included, names who asked.
+    request.log = reply.log = request.log.child({ clientId: request.principal.clientId, providerId: request.principal.providerId })
+    await context.rateLimits.admit('client', request.principal.clientId, request, reply)
+    const release = await context.concurrency.acquire(request.principal.clientId)
+    // 'close' fires once the response is sent or the socket is gone, whichever comes first.
+    reply.raw.once('close', release)
   }
 }

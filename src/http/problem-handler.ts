@@ -90,7 +90,15 @@ function problemOf(error: AppError): Problem {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The problem code answered, for metrics and logs. */
+    problemCode?: string
+  }
+}
+
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  reply.request.problemCode = error.slug
   for (const [name, value] of Object.entries(error.extras.headers ?? {})) reply.header(name, value)
   return reply.code(error.status).type('application/problem+json').send(JSON.stringify(problemOf(error)))
 }

@@ -1,5 +1,5 @@
-// At most `limit` tasks at once; up to `queue` more wait their turn in order; beyond that a
-// task is refused at once with the caller's error, so a burst costs a refusal, not a backlog.
+// At most `limit` holders at once; up to `queue` more wait their turn in order; beyond that a
+// caller is refused at once with its own error, so a burst costs a refusal, not a backlog.
 export class ConcurrencyLimit {
   #running = 0
   readonly #waiting: Array<() => void> = []
@@ -17,18 +17,29 @@ export class ConcurrencyLimit {
     return this.#waiting.length
   }
 
-  async run<T>(task: () => Promise<T>, refuse: () => Error): Promise<T> {
+  /** Waits for a slot; the returned function gives it back (calling it twice is harmless). */
+  async acquire(refuse: () => Error): Promise<() => void> {
     if (this.#running >= this.limit) {
       if (this.#waiting.length >= this.queue) throw refuse()
       await new Promise<void>((resolve) => this.#waiting.push(resolve))
     } else this.#running++
-    try {
-      return await task()
-    } finally {
-      // Hand the slot straight to the next waiter, so #running never dips and lets a newcomer in first.
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      // Hand the slot straight to the next waiter, so a newcomer never jumps the queue.
       const next = this.#waiting.shift()
       if (next) next()
       else this.#running--
+    }
+  }
+
+  async run<T>(task: () => Promise<T>, refuse: () => Error): Promise<T> {
+    const release = await this.acquire(refuse)
+    try {
+      return await task()
+    } finally {
+      release()
     }
   }
 }

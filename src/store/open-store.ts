@@ -27,13 +27,15 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
   let store: SqlStore
   let pool: Pool
   if (options.databaseUrl) {
-    pool = createPgPool({
+    const pgPool = createPgPool({
       connectionString: options.databaseUrl,
       ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
       ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
       ...(options.onPoolError ? { onError: options.onPoolError } : {}),
     })
+    pool = pgPool
     store = new SqlStore('postgres', createDb(pool), async () => {}, false)
+    store.poolStats = () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount })
   } else {
     const embedded = await openEmbeddedPool(options.dataDir, {
       serve: options.serveEmbedded ?? false,

@@ -12,6 +12,7 @@ import { importTickets } from './import-sql.js'
 import { ClientCache } from './client-cache.js'
 import { countTickets, totalExpression } from './count-sql.js'
 import type { Pool } from './drivers/pool.js'
+import type { PoolStats } from '../observability/metrics.js'
 import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
 import { buildPageDocsQuery, buildPageQuery } from './list-sql.js'
 import type {
@@ -46,6 +47,9 @@ export class SqlStore implements TicketStore {
   #signingSecret: string | undefined
   #clients: ClientCache | undefined
   #unlisten: (() => Promise<void>) | undefined
+
+  /** How busy the connection pool is, where the driver can tell (PostgreSQL), for metrics. */
+  poolStats?: () => PoolStats
 
   constructor(
     readonly kind: 'postgres' | 'embedded',

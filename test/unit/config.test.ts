@@ -14,6 +14,17 @@ const DEFAULTS: Config = {
   statementTimeoutMs: 10_000,
   trustProxy: false,
   demo: 'auto',
+  rateLimit: 3000,
+  tokenRateLimitPerClient: 60,
+  tokenRateLimitPerAddress: 600,
+  clientConcurrency: 4,
+  redisUrl: undefined,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 4096,
+  shutdownTimeoutMs: 25_000,
+  metricsPort: undefined,
 }
 
 const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
@@ -36,7 +47,7 @@ describe('loadConfig', () => {
   })
 
   it('treats empty values as unset', () => {
-    const names = ['TICKETS_DATABASE_URL', 'TICKETS_DATA_DIR', 'PORT', 'HOST', 'TICKETS_LOG_LEVEL', 'TICKETS_SIGNING_SECRET', 'TICKETS_POOL_SIZE', 'TICKETS_STATEMENT_TIMEOUT_MS', 'TICKETS_TRUST_PROXY', 'TICKETS_DEMO']
+    const names = ['TICKETS_DATABASE_URL', 'TICKETS_DATA_DIR', 'PORT', 'HOST', 'TICKETS_LOG_LEVEL', 'TICKETS_SIGNING_SECRET', 'TICKETS_POOL_SIZE', 'TICKETS_STATEMENT_TIMEOUT_MS', 'TICKETS_TRUST_PROXY', 'TICKETS_DEMO', 'TICKETS_RATE_LIMIT', 'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT', 'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS', 'TICKETS_CLIENT_CONCURRENCY', 'TICKETS_REDIS_URL', 'TICKETS_REQUEST_TIMEOUT_MS', 'TICKETS_HEADERS_TIMEOUT_MS', 'TICKETS_KEEP_ALIVE_TIMEOUT_MS', 'TICKETS_MAX_CONNECTIONS', 'TICKETS_SHUTDOWN_TIMEOUT_MS', 'TICKETS_METRICS_PORT']
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
 
@@ -52,6 +63,17 @@ describe('loadConfig', () => {
       TICKETS_STATEMENT_TIMEOUT_MS: '0',
       TICKETS_TRUST_PROXY: 'true',
       TICKETS_DEMO: 'never',
+      TICKETS_RATE_LIMIT: '0',
+      TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT: '10',
+      TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS: '20',
+      TICKETS_CLIENT_CONCURRENCY: '0',
+      TICKETS_REDIS_URL: 'redis://:pw@cache.example:6379/2',
+      TICKETS_REQUEST_TIMEOUT_MS: '5000',
+      TICKETS_HEADERS_TIMEOUT_MS: '2000',
+      TICKETS_KEEP_ALIVE_TIMEOUT_MS: '3000',
+      TICKETS_MAX_CONNECTIONS: '100',
+      TICKETS_SHUTDOWN_TIMEOUT_MS: '0',
+      TICKETS_METRICS_PORT: '9464',
     })
     expect(config).toEqual({
       databaseUrl: 'postgres://tickets:pw@db.example:5432/tickets',
@@ -64,6 +86,17 @@ describe('loadConfig', () => {
       statementTimeoutMs: 0,
       trustProxy: true,
       demo: 'never',
+      rateLimit: 0,
+      tokenRateLimitPerClient: 10,
+      tokenRateLimitPerAddress: 20,
+      clientConcurrency: 0,
+      redisUrl: 'redis://:pw@cache.example:6379/2',
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 2000,
+      keepAliveTimeoutMs: 3000,
+      maxConnections: 100,
+      shutdownTimeoutMs: 0,
+      metricsPort: 9464,
     })
   })
 
@@ -107,7 +140,10 @@ describe('loadConfig', () => {
 
   it('refuses an unknown TICKETS_* variable, listing the known ones', () => {
     const known =
-      'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO'
+      'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
+      'TICKETS_RATE_LIMIT, TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT, TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS, TICKETS_CLIENT_CONCURRENCY, ' +
+      'TICKETS_REDIS_URL, TICKETS_REQUEST_TIMEOUT_MS, TICKETS_HEADERS_TIMEOUT_MS, TICKETS_KEEP_ALIVE_TIMEOUT_MS, TICKETS_MAX_CONNECTIONS, ' +
+      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT'
     expect(problems({ TICKETS_PORT: '80', TICKETS_DATABASE_URI: 'postgres://x' })).toEqual([
       `TICKETS_PORT is not a setting (known: ${known})`,
       `TICKETS_DATABASE_URI is not a setting (known: ${known})`,
@@ -156,6 +192,17 @@ describe('describeConfig', () => {
       ['statementTimeoutMs', 'TICKETS_STATEMENT_TIMEOUT_MS', '10000'],
       ['trustProxy', 'TICKETS_TRUST_PROXY', 'false'],
       ['demo', 'TICKETS_DEMO', 'auto'],
+      ['rateLimit', 'TICKETS_RATE_LIMIT', '3000'],
+      ['tokenRateLimitPerClient', 'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT', '60'],
+      ['tokenRateLimitPerAddress', 'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS', '600'],
+      ['clientConcurrency', 'TICKETS_CLIENT_CONCURRENCY', '4'],
+      ['redisUrl', 'TICKETS_REDIS_URL', '(unset)'],
+      ['requestTimeoutMs', 'TICKETS_REQUEST_TIMEOUT_MS', '30000'],
+      ['headersTimeoutMs', 'TICKETS_HEADERS_TIMEOUT_MS', '10000'],
+      ['keepAliveTimeoutMs', 'TICKETS_KEEP_ALIVE_TIMEOUT_MS', '65000'],
+      ['maxConnections', 'TICKETS_MAX_CONNECTIONS', '4096'],
+      ['shutdownTimeoutMs', 'TICKETS_SHUTDOWN_TIMEOUT_MS', '25000'],
+      ['metricsPort', 'TICKETS_METRICS_PORT', '(unset)'],
     ])
     for (const row of rows) expect(row.why.length).toBeGreaterThan(10)
   })
@@ -165,6 +212,10 @@ describe('describeConfig', () => {
       'postgres://***@db.example:5432/tickets',
     )
     expect(shown({ TICKETS_DATABASE_URL: 'postgresql://db.example/tickets' })['TICKETS_DATABASE_URL']).toBe('postgresql://db.example/tickets')
+  })
+
+  it('hides the Redis password', () => {
+    expect(shown({ TICKETS_REDIS_URL: 'redis://:s3cr3t@cache.example:6379/0' })['TICKETS_REDIS_URL']).not.toContain('s3cr3t')
   })
 
   it('hides the signing secret', () => {

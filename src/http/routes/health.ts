@@ -11,6 +11,8 @@ export const HealthSchema = Type.Object({ status: Type.String(), store: Type.Opt
 export function registerHealthRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/healthz', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { response: { 200: HealthSchema } } }, async () => {
+    if (context.lifecycle.draining)
+      throw new AppError('shutting-down', 'The server is shutting down; send requests to another instance.', { headers: { 'retry-after': '5' } })
     try {
       await context.store.ping()
     } catch (error) {

@@ -56,7 +56,20 @@ export function registerOAuthRoutes(app: FastifyInstance, context: AppContext): 
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       if (request.body === undefined)
         throw oauthError('invalid_request', 'Send the token request as an application/x-www-form-urlencoded body.')
-      return issueToken(tokenRequestOf(request), context.store, context.tokens)
+      const tokenRequest = tokenRequestOf(request)
+      // Counted per claimed id before the secret is checked: guessing one client's secret from
+      // many addresses meets this limit.
+      if (tokenRequest.clientId) await context.rateLimits.admit('token-client', tokenRequest.clientId, request, reply)
+      // Audit lines: who obtained a token, and who was refused one and why.
+      try {
+        const issued = await issueToken(tokenRequest, context.store, context.tokens)
+        request.log.info({ audit: 'token.issued', clientId: tokenRequest.clientId, scope: issued.scope }, 'token issued')
+        return issued
+      } catch (error) {
+        const code = (error as { slug?: string }).slug ?? 'internal'
+        request.log.info({ audit: 'token.refused', clientId: tokenRequest.clientId, code }, 'token refused')
+        throw error
+      }
     },
   )
 }

@@ -76,6 +76,7 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
         now: context.clock(),
         ...(ifMatch !== undefined ? { precondition: (current) => ifMatchHolds(ifMatch, ticketEtag(current)) } : {}),
       })
+      request.log.info({ audit: 'ticket.updated', ticketId: id, fields: Object.keys(request.body) }, 'ticket updated')
       reply.header('etag', ticketEtag(ticket))
       return ticket
     },
