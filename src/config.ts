@@ -181,7 +181,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
 
 // Read by the test suite and by the client package's CLI (tickets-client), not by the service:
 // accepted, so that one shell may hold both the server's and an integrator's settings.
-const IGNORED_KEYS = new Set(['TICKETS_TEST_DATABASE_URL', 'TICKETS_API_URL', 'TICKETS_CLIENT_ID', 'TICKETS_CLIENT_SECRET'])
+const IGNORED_KEYS = new Set(['TICKETS_TEST_DATABASE_URL', 'TICKETS_TEST_REDIS_URL', 'TICKETS_API_URL', 'TICKETS_CLIENT_ID', 'TICKETS_CLIENT_SECRET'])
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const problems: string[] = []

@@ -22,6 +22,9 @@ export interface RateLimitSettings {
 
 export const RATE_LIMITS_OFF: RateLimitSettings = { perClient: 0, tokenPerClient: 0, tokenPerAddress: 0 }
 
+const REDIS_READY_WAIT_MS = 2_000
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+
 type Policy = 'client' | 'token-client' | 'token-address'
 
 declare module 'fastify' {
@@ -52,6 +55,9 @@ export async function registerRateLimits(
     ? new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, lazyConnect: false })
     : undefined
   redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store (Redis) error; counting is paused'))
+  // Without an offline queue, commands sent before the connection is up fail (uncounted):
+  // give it a moment at start, but never hold the start-up for an unreachable Redis.
+  if (redis) await Promise.race([new Promise((resolve) => redis.once('ready', resolve)), sleep(REDIS_READY_WAIT_MS)])
   await app.register(rateLimitPlugin, {
     global: false,
     skipOnError: true,
