@@ -86,6 +86,24 @@ export class TicketsNetworkError extends Error {
   }
 }
 
+/**
+ * The base URL is plain `http:` to a host that is not loopback: the client secret and the tokens
+ * would cross the network readable by anyone on the path. Thrown by createTicketsClient unless
+ * `allowInsecureHttp: true` says the caller means it.
+ */
+export class InsecureBaseUrlError extends Error {
+  override name = 'InsecureBaseUrlError'
+  readonly baseUrl: string
+
+  constructor(baseUrl: string) {
+    super(
+      `refusing to send credentials over plain http to ${new URL(baseUrl).host}: use an https baseUrl ` +
+        '(plain http is allowed only to localhost, 127.0.0.0/8 and [::1]), or pass allowInsecureHttp: true if you really mean it',
+    )
+    this.baseUrl = baseUrl
+  }
+}
+
 function describeCause(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause)
   const inner = (cause as { cause?: unknown }).cause
