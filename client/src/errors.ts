@@ -66,6 +66,33 @@ export class UnexpectedResponseError extends TicketsApiError {
   }
 }
 
+/**
+ * The API answered with a redirect (3xx). The client never follows one: the request carries the
+ * client secret or a bearer token, and a redirect would hand them to wherever Location points.
+ * A redirect means the baseUrl is wrong (http instead of https, a moved host, a missing or extra
+ * path prefix): fix it. `location` is the absolute Location (undefined when the platform hides
+ * it, as browsers do for redirects they are told not to follow).
+ */
+export class TicketsRedirectError extends TicketsApiError {
+  override name = 'TicketsRedirectError'
+  readonly location: string | undefined
+
+  constructor(init: Omit<ApiErrorInit, 'problem'>, location: string | undefined) {
+    const where = location === undefined ? 'elsewhere' : `to ${location}`
+    const detail =
+      `The response redirects ${where}. The client does not follow redirects, so that the client secret and tokens ` +
+      'go nowhere else: set baseUrl to where the API is.'
+    const status = init.status === 0 ? 'a redirect' : `${init.status}`
+    super(
+      { ...init, problem: { type: 'about:blank', title: 'Unexpected redirect', status: init.status, detail, code: 'unexpected-redirect' } },
+      `${init.method} ${pathOf(init.url)} answered ${status}, redirecting ${where}; the client does not follow redirects ` +
+        `(they would carry the credentials along): set baseUrl to where the API is` +
+        (init.requestId ? ` (request id ${init.requestId})` : ''),
+    )
+    this.location = location
+  }
+}
+
 /** No answer at all: every attempt failed to connect, was reset, or timed out. */
 export class TicketsNetworkError extends Error {
   override name = 'TicketsNetworkError'

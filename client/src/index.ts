@@ -1,7 +1,7 @@
 // tickets-api-client: a typed client for the partner Tickets API. No runtime dependencies:
 // the global fetch, AbortSignal and URLSearchParams, on Node 20+ and in browsers.
 export { createTicketsClient, CLIENT_VERSION, isLoopbackHost, type TicketsClient, type TicketsClientOptions } from './client.js'
-export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, UnexpectedResponseError } from './errors.js'
+export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, TicketsRedirectError, UnexpectedResponseError } from './errors.js'
 export type {
   HandlerResult,
   ProcessFailure,

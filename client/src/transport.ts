@@ -2,7 +2,7 @@
 // exponential backoff with full jitter, Retry-After honoured. Knows nothing about tokens or
 // tickets; turns what came back into a parsed body or a typed error.
 import type { Problem } from './api-types.js'
-import { TicketsApiError, TicketsNetworkError } from './errors.js'
+import { TicketsApiError, TicketsNetworkError, TicketsRedirectError } from './errors.js'
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 disables retrying). */
@@ -113,11 +113,16 @@ export class Transport {
       const signals = [AbortSignal.timeout(timeoutMs)]
       if (request.signal) signals.push(request.signal)
       let response: HttpResponse
+      let redirected = false
       try {
         const answer = await this.options.fetch(url, {
           method: request.method,
           headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
+          // Never follow a redirect: it would carry the Authorization header or the client secret
+          // to wherever Location points. A 3xx comes back as it is (Node) or as an opaque
+          // redirect (browsers), and becomes a TicketsRedirectError below.
+          redirect: 'manual',
           signal: anySignal(signals),
         })
         const text = await answer.text()
@@ -130,6 +135,7 @@ export class Transport {
             body = text
           }
         response = { method: request.method, url, status: answer.status, headers: answer.headers, body, json: json && body !== text, attempts: attempt }
+        if (answer.type === 'opaqueredirect' || (answer.status >= 300 && answer.status < 400 && answer.status !== 304)) redirected = true
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason
         if (!isNetworkFailure(error)) throw error
@@ -137,6 +143,7 @@ export class Transport {
         await this.options.sleep(this.backoff(attempt), request.signal)
         continue
       }
+      if (redirected) throw redirectError(response)
       if (!RETRYABLE_STATUSES.has(response.status) || !retriesLeft) return response
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.options.clock())
       if (retryAfter !== undefined && retryAfter > retry.maxDelayMs) return response
@@ -161,6 +168,19 @@ export function errorOf(response: HttpResponse, clock: () => Date): TicketsApiEr
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock()),
   }
   return new TicketsApiError({ ...init, problem: problemOf(response) })
+}
+
+function redirectError(response: HttpResponse): TicketsRedirectError {
+  const location = response.headers.get('location') ?? undefined
+  let absolute = location
+  if (location !== undefined)
+    try {
+      absolute = new URL(location, response.url).href
+    } catch {
+      // Not a URL: quote it as it came.
+    }
+  const requestId = response.headers.get('x-request-id') ?? undefined
+  return new TicketsRedirectError({ status: response.status, requestId, method: response.method, url: response.url }, absolute)
 }
 
 function problemOf(response: HttpResponse): Problem {
