@@ -3,6 +3,7 @@
 import { InsecureBaseUrlError } from './errors.js'
 import { processTickets, type ProcessTicketsOptions, type ProcessTicketsResult } from './process.js'
 import { AuthorizedSender, TicketsResource } from './tickets.js'
+import type { RateLimitState } from './ratelimit.js'
 import { TokenSource, type AccessToken } from './tokens.js'
 import { defaultSleep, Transport, type RetryOptions } from './transport.js'
 
@@ -45,6 +46,12 @@ export interface TicketsClient {
   processTickets(options: ProcessTicketsOptions): Promise<ProcessTicketsResult>
   /** The current access token (fetched if needed): its scopes and expiry. */
   token(options?: { signal?: AbortSignal }): Promise<AccessToken>
+  /**
+   * The rate limit as the last response carrying a `RateLimit` field described it (the policy
+   * with the least remaining), or undefined before any did. Informational: the client waits on
+   * 429s by itself.
+   */
+  readonly rateLimit: RateLimitState | undefined
 }
 
 /** localhost, 127.0.0.0/8 and [::1]: hosts whose traffic never leaves the machine. */
@@ -104,5 +111,8 @@ export function createTicketsClient(options: TicketsClientOptions): TicketsClien
     tickets,
     processTickets: (processOptions) => processTickets(tickets, tokens, processOptions),
     token: (tokenOptions = {}) => tokens.get(tokenOptions.signal),
+    get rateLimit() {
+      return transport.rateLimit
+    },
   }
 }

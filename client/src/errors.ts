@@ -10,7 +10,10 @@ export interface ApiErrorInit {
   requestId: string | undefined
   method: string
   url: string
-  /** The Retry-After delay the response asked for, in milliseconds, if any. */
+  /**
+   * How long the response asked to wait, in milliseconds, if it said: its Retry-After, or else
+   * the reset (`t`) of an exhausted policy (`r=0`) in its RateLimit field.
+   */
   retryAfterMs?: number | undefined
 }
 

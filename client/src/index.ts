@@ -12,6 +12,7 @@ export type {
 export { encodeListQuery, type ListTicketsParams, type SortBy, type SortDirection, type SortField } from './query.js'
 export type { CallOptions, IterateOptions, TicketsResource, TicketWithEtag, UpdateOptions } from './tickets.js'
 export type { AccessToken } from './tokens.js'
+export { parseRateLimit, parseRateLimitPolicy, type RateLimitItem, type RateLimitPolicy, type RateLimitState } from './ratelimit.js'
 export { parseRetryAfter, RETRYABLE_STATUSES, type RetryOptions } from './transport.js'
 export {
   LIST_TICKETS_PARAMETERS,
