@@ -3,7 +3,7 @@
 // Exit codes: 0 success, 1 failure (the API or the network said no), 2 usage error.
 import { LIST_TICKETS_PARAMETERS, type Ticket } from './api-types.js'
 import { createTicketsClient, type TicketsClientOptions } from './client.js'
-import { TicketsApiError, TicketsNetworkError } from './errors.js'
+import { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError } from './errors.js'
 import type { ListTicketsParams } from './query.js'
 
 export const EXIT_OK = 0
@@ -29,7 +29,11 @@ Commands:
   get <ticket-id> [--json]
   mark-processed <ticket-id> [--external-reference <text>] [--json]
 
+Every command also takes --allow-insecure-http.
+
 Environment: TICKETS_API_URL (e.g. http://127.0.0.1:8080), TICKETS_CLIENT_ID, TICKETS_CLIENT_SECRET.
+  Plain http is refused for hosts other than localhost, 127.0.0.0/8 and [::1] (the secret would
+  travel in clear text) unless TICKETS_ALLOW_INSECURE_HTTP=1 or --allow-insecure-http is given.
 Exit codes: 0 success, 1 failure, 2 usage error.`
 
 class UsageError extends Error {}
@@ -116,13 +120,19 @@ function row(ticket: Ticket): string {
     .trimEnd()
 }
 
-function clientOptions(env: Record<string, string | undefined>, io: CliIo): TicketsClientOptions {
+const ALLOW_INSECURE = 'allow_insecure_http'
+
+function clientOptions(env: Record<string, string | undefined>, io: CliIo, parsed: Parsed): TicketsClientOptions {
   const names = ['TICKETS_API_URL', 'TICKETS_CLIENT_ID', 'TICKETS_CLIENT_SECRET'] as const
   const missing = names.filter((name) => !env[name])
   if (missing.length > 0) throw new UsageError(`set ${missing.join(', ')} (see --help)`)
   if (!/^https?:\/\/[^/]/.test(env.TICKETS_API_URL!))
     throw new UsageError(`TICKETS_API_URL must be an http(s) URL such as http://127.0.0.1:8080, got ${JSON.stringify(env.TICKETS_API_URL)}`)
+  const insecure = env.TICKETS_ALLOW_INSECURE_HTTP
+  if (insecure !== undefined && insecure !== '' && insecure !== '0' && insecure !== '1' && insecure !== 'true' && insecure !== 'false')
+    throw new UsageError(`TICKETS_ALLOW_INSECURE_HTTP must be 1 or 0, got ${JSON.stringify(insecure)}`)
   return {
+    allowInsecureHttp: parsed.switches.has(ALLOW_INSECURE) || insecure === '1' || insecure === 'true',
     baseUrl: env.TICKETS_API_URL!,
     clientId: env.TICKETS_CLIENT_ID!,
     clientSecret: env.TICKETS_CLIENT_SECRET!,
@@ -138,14 +148,14 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
   const out = (text: string) => io.stdout(`${text}\n`)
   switch (command) {
     case 'list': {
-      const parsed = parseArgs(args, new Set([...FILTER_NAMES, 'limit', 'offset', 'sort', 'page_size']), new Set(['json', 'all']))
+      const parsed = parseArgs(args, new Set([...FILTER_NAMES, 'limit', 'offset', 'sort', 'page_size']), new Set(['json', 'all', ALLOW_INSECURE]))
       if (parsed.positionals.length > 0) throw new UsageError(`list takes no arguments (got ${parsed.positionals[0]})`)
       const params = listParamsOf(parsed)
       const json = parsed.switches.has('json')
       const pageSizeFlag = single(parsed, 'page_size')
       if (pageSizeFlag !== undefined && !parsed.switches.has('all')) throw new UsageError('--page-size goes with --all')
       if (pageSizeFlag !== undefined && !/^\d+$/.test(pageSizeFlag)) throw new UsageError('--page-size must be a number from 1 to 1000')
-      const client = createTicketsClient(clientOptions(env, io))
+      const client = createTicketsClient(clientOptions(env, io, parsed))
       if (parsed.switches.has('all')) {
         if (params.limit !== undefined) throw new UsageError('--limit does not go with --all (use --page-size)')
         let count = 0
@@ -167,17 +177,17 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
       return EXIT_OK
     }
     case 'get': {
-      const parsed = parseArgs(args, new Set(), new Set(['json']))
+      const parsed = parseArgs(args, new Set(), new Set(['json', ALLOW_INSECURE]))
       const id = exactlyOneId(parsed, 'get')
-      const ticket = await createTicketsClient(clientOptions(env, io)).tickets.get(id)
+      const ticket = await createTicketsClient(clientOptions(env, io, parsed)).tickets.get(id)
       out(JSON.stringify(ticket, null, 2))
       return EXIT_OK
     }
     case 'mark-processed': {
-      const parsed = parseArgs(args, new Set(['external_reference']), new Set(['json']))
+      const parsed = parseArgs(args, new Set(['external_reference']), new Set(['json', ALLOW_INSECURE]))
       const id = exactlyOneId(parsed, 'mark-processed')
       const reference = single(parsed, 'external_reference')
-      const client = createTicketsClient(clientOptions(env, io))
+      const client = createTicketsClient(clientOptions(env, io, parsed))
       const { ticket } = await client.tickets.update(id, {
         externally_processed: true,
         ...(reference !== undefined ? { external_reference: reference } : {}),
@@ -200,6 +210,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
   try {
     return await run(argv, env, io)
   } catch (error) {
+    if (error instanceof InsecureBaseUrlError) {
+      const host = new URL(error.baseUrl).host
+      io.stderr(
+        `tickets-client: refusing to send credentials over plain http to ${host}: use an https TICKETS_API_URL, ` +
+          'or set TICKETS_ALLOW_INSECURE_HTTP=1 (or pass --allow-insecure-http) if you really mean it\n',
+      )
+      return EXIT_USAGE
+    }
     if (error instanceof UsageError) {
       io.stderr(`tickets-client: ${error.message}\n${argv.length === 0 ? `${USAGE}\n` : ''}`)
       return EXIT_USAGE

@@ -1,7 +1,9 @@
 // createTicketsClient: the options, their defaults, and the wiring of transport → tokens →
 // tickets → processing loop.
+import { InsecureBaseUrlError } from './errors.js'
 import { processTickets, type ProcessTicketsOptions, type ProcessTicketsResult } from './process.js'
 import { AuthorizedSender, TicketsResource } from './tickets.js'
+import type { RateLimitState } from './ratelimit.js'
 import { TokenSource, type AccessToken } from './tokens.js'
 import { defaultSleep, Transport, type RetryOptions } from './transport.js'
 
@@ -12,6 +14,12 @@ export interface TicketsClientOptions {
   baseUrl: string | URL
   clientId: string
   clientSecret: string
+  /**
+   * Allow a plain `http:` baseUrl to a host that is not loopback (default false: refused with
+   * InsecureBaseUrlError, because the client secret and tokens would travel in clear text).
+   * `http://localhost`, `http://127.x.x.x` and `http://[::1]` are always allowed.
+   */
+  allowInsecureHttp?: boolean
   /** Scopes to request (default: all the client has). */
   scope?: string | readonly string[]
   /** A fetch implementation (default: the global fetch). */
@@ -38,9 +46,22 @@ export interface TicketsClient {
   processTickets(options: ProcessTicketsOptions): Promise<ProcessTicketsResult>
   /** The current access token (fetched if needed): its scopes and expiry. */
   token(options?: { signal?: AbortSignal }): Promise<AccessToken>
+  /**
+   * The rate limit as the last response carrying a `RateLimit` field described it (the policy
+   * with the least remaining), or undefined before any did. Informational: the client waits on
+   * 429s by itself.
+   */
+  readonly rateLimit: RateLimitState | undefined
 }
 
-function baseUrlOf(value: string | URL): string {
+/** localhost, 127.0.0.0/8 and [::1]: hosts whose traffic never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '')
+  // The WHATWG URL parser has already normalised IPv4 (127.1, 0x7f.1 → 127.0.0.1) and IPv6 ([0::1] → [::1]).
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+function baseUrlOf(value: string | URL, allowInsecureHttp: boolean): string {
   let url: URL
   try {
     url = new URL(String(value))
@@ -49,6 +70,7 @@ function baseUrlOf(value: string | URL): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`baseUrl must be http or https, got ${url.protocol}`)
   if (url.search || url.hash) throw new TypeError('baseUrl must not have a query or fragment')
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowInsecureHttp) throw new InsecureBaseUrlError(url.href)
   return url.href.replace(/\/+$/, '')
 }
 
@@ -67,7 +89,7 @@ export function createTicketsClient(options: TicketsClientOptions): TicketsClien
   const timeoutMs = options.timeoutMs ?? 30_000
   if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive')
   const transport = new Transport({
-    baseUrl: baseUrlOf(options.baseUrl),
+    baseUrl: baseUrlOf(options.baseUrl, options.allowInsecureHttp === true),
     // Called unbound: some platforms' fetch refuses a `this` other than the global object.
     fetch: (input, init) => fetchImpl(input, init),
     timeoutMs,
@@ -89,5 +111,8 @@ export function createTicketsClient(options: TicketsClientOptions): TicketsClien
     tickets,
     processTickets: (processOptions) => processTickets(tickets, tokens, processOptions),
     token: (tokenOptions = {}) => tokens.get(tokenOptions.signal),
+    get rateLimit() {
+      return transport.rateLimit
+    },
   }
 }

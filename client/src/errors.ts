@@ -10,7 +10,10 @@ export interface ApiErrorInit {
   requestId: string | undefined
   method: string
   url: string
-  /** The Retry-After delay the response asked for, in milliseconds, if any. */
+  /**
+   * How long the response asked to wait, in milliseconds, if it said: its Retry-After, or else
+   * the reset (`t`) of an exhausted policy (`r=0`) in its RateLimit field.
+   */
   retryAfterMs?: number | undefined
 }
 
@@ -66,6 +69,33 @@ export class UnexpectedResponseError extends TicketsApiError {
   }
 }
 
+/**
+ * The API answered with a redirect (3xx). The client never follows one: the request carries the
+ * client secret or a bearer token, and a redirect would hand them to wherever Location points.
+ * A redirect means the baseUrl is wrong (http instead of https, a moved host, a missing or extra
+ * path prefix): fix it. `location` is the absolute Location (undefined when the platform hides
+ * it, as browsers do for redirects they are told not to follow).
+ */
+export class TicketsRedirectError extends TicketsApiError {
+  override name = 'TicketsRedirectError'
+  readonly location: string | undefined
+
+  constructor(init: Omit<ApiErrorInit, 'problem'>, location: string | undefined) {
+    const where = location === undefined ? 'elsewhere' : `to ${location}`
+    const detail =
+      `The response redirects ${where}. The client does not follow redirects, so that the client secret and tokens ` +
+      'go nowhere else: set baseUrl to where the API is.'
+    const status = init.status === 0 ? 'a redirect' : `${init.status}`
+    super(
+      { ...init, problem: { type: 'about:blank', title: 'Unexpected redirect', status: init.status, detail, code: 'unexpected-redirect' } },
+      `${init.method} ${pathOf(init.url)} answered ${status}, redirecting ${where}; the client does not follow redirects ` +
+        `(they would carry the credentials along): set baseUrl to where the API is` +
+        (init.requestId ? ` (request id ${init.requestId})` : ''),
+    )
+    this.location = location
+  }
+}
+
 /** No answer at all: every attempt failed to connect, was reset, or timed out. */
 export class TicketsNetworkError extends Error {
   override name = 'TicketsNetworkError'
@@ -83,6 +113,24 @@ export class TicketsNetworkError extends Error {
     this.url = init.url
     this.attempts = init.attempts
     this.timedOut = init.timedOut
+  }
+}
+
+/**
+ * The base URL is plain `http:` to a host that is not loopback: the client secret and the tokens
+ * would cross the network readable by anyone on the path. Thrown by createTicketsClient unless
+ * `allowInsecureHttp: true` says the caller means it.
+ */
+export class InsecureBaseUrlError extends Error {
+  override name = 'InsecureBaseUrlError'
+  readonly baseUrl: string
+
+  constructor(baseUrl: string) {
+    super(
+      `refusing to send credentials over plain http to ${new URL(baseUrl).host}: use an https baseUrl ` +
+        '(plain http is allowed only to localhost, 127.0.0.0/8 and [::1]), or pass allowInsecureHttp: true if you really mean it',
+    )
+    this.baseUrl = baseUrl
   }
 }
 

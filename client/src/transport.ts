@@ -2,7 +2,8 @@
 // exponential backoff with full jitter, Retry-After honoured. Knows nothing about tokens or
 // tickets; turns what came back into a parsed body or a typed error.
 import type { Problem } from './api-types.js'
-import { TicketsApiError, TicketsNetworkError } from './errors.js'
+import { TicketsApiError, TicketsNetworkError, TicketsRedirectError } from './errors.js'
+import { rateLimitStateOf, rateLimitWaitMs, type RateLimitState } from './ratelimit.js'
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 disables retrying). */
@@ -10,8 +11,8 @@ export interface RetryOptions {
   /** The first backoff ceiling; each retry doubles it (default 250 ms). */
   baseDelayMs?: number
   /**
-   * The longest wait between attempts (default 30 s). A Retry-After asking for longer is not
-   * waited for: the error is thrown, carrying `retryAfterMs`.
+   * The longest wait between attempts (default 30 s). A Retry-After (or a RateLimit reset)
+   * asking for longer is not waited for: the error is thrown, carrying `retryAfterMs`.
    */
   maxDelayMs?: number
 }
@@ -61,6 +62,14 @@ export function parseRetryAfter(value: string | null, now: Date): number | undef
   return Math.max(0, at - now.getTime())
 }
 
+/**
+ * How long the response asks the client to wait, in milliseconds: Retry-After when it has a
+ * valid one, otherwise the RateLimit field's reset (`t`) of a policy with nothing left (`r=0`).
+ */
+export function serverWaitMs(headers: Headers, now: Date): number | undefined {
+  return parseRetryAfter(headers.get('retry-after'), now) ?? rateLimitWaitMs(headers)
+}
+
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
@@ -96,7 +105,14 @@ const isTimeout = (error: unknown) => error instanceof Error && error.name === '
 const isNetworkFailure = (error: unknown) => error instanceof TypeError || isTimeout(error)
 
 export class Transport {
+  #rateLimit: RateLimitState | undefined
+
   constructor(private readonly options: TransportOptions) {}
+
+  /** The rate-limit state of the last response that carried a RateLimit field. */
+  get rateLimit(): RateLimitState | undefined {
+    return this.#rateLimit
+  }
 
   get clock(): () => Date {
     return this.options.clock
@@ -113,11 +129,16 @@ export class Transport {
       const signals = [AbortSignal.timeout(timeoutMs)]
       if (request.signal) signals.push(request.signal)
       let response: HttpResponse
+      let redirected = false
       try {
         const answer = await this.options.fetch(url, {
           method: request.method,
           headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
+          // Never follow a redirect: it would carry the Authorization header or the client secret
+          // to wherever Location points. A 3xx comes back as it is (Node) or as an opaque
+          // redirect (browsers), and becomes a TicketsRedirectError below.
+          redirect: 'manual',
           signal: anySignal(signals),
         })
         const text = await answer.text()
@@ -130,6 +151,7 @@ export class Transport {
             body = text
           }
         response = { method: request.method, url, status: answer.status, headers: answer.headers, body, json: json && body !== text, attempts: attempt }
+        if (answer.type === 'opaqueredirect' || (answer.status >= 300 && answer.status < 400 && answer.status !== 304)) redirected = true
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason
         if (!isNetworkFailure(error)) throw error
@@ -137,10 +159,15 @@ export class Transport {
         await this.options.sleep(this.backoff(attempt), request.signal)
         continue
       }
+      const now = this.options.clock()
+      this.#rateLimit = rateLimitStateOf(response.headers, now) ?? this.#rateLimit
+      if (redirected) throw redirectError(response)
       if (!RETRYABLE_STATUSES.has(response.status) || !retriesLeft) return response
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.options.clock())
-      if (retryAfter !== undefined && retryAfter > retry.maxDelayMs) return response
-      await this.options.sleep(retryAfter ?? this.backoff(attempt), request.signal)
+      // The server's own wait wins over backoff. One longer than maxDelayMs (a hostile or broken
+      // header asking for hours) is not slept on: the answer goes back, and becomes the error.
+      const asked = serverWaitMs(response.headers, now)
+      if (asked !== undefined && asked > retry.maxDelayMs) return response
+      await this.options.sleep(asked ?? this.backoff(attempt), request.signal)
     }
   }
 
@@ -158,9 +185,22 @@ export function errorOf(response: HttpResponse, clock: () => Date): TicketsApiEr
     requestId: response.headers.get('x-request-id') ?? undefined,
     method: response.method,
     url: response.url,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock()),
+    retryAfterMs: serverWaitMs(response.headers, clock()),
   }
   return new TicketsApiError({ ...init, problem: problemOf(response) })
+}
+
+function redirectError(response: HttpResponse): TicketsRedirectError {
+  const location = response.headers.get('location') ?? undefined
+  let absolute = location
+  if (location !== undefined)
+    try {
+      absolute = new URL(location, response.url).href
+    } catch {
+      // Not a URL: quote it as it came.
+    }
+  const requestId = response.headers.get('x-request-id') ?? undefined
+  return new TicketsRedirectError({ status: response.status, requestId, method: response.method, url: response.url }, absolute)
 }
 
 function problemOf(response: HttpResponse): Problem {

@@ -89,7 +89,8 @@ export function recordingFetch(): { fetch: typeof fetch; requests: RecordedReque
 
 /** What the proxy does with one request: pass it on, answer it itself, or break the connection. */
 export type ProxyAction =
-  | { kind: 'forward' }
+  /** Pass it on; `headers` are added to the API's answer. */
+  | { kind: 'forward'; headers?: Record<string, string> }
   | { kind: 'answer'; status: number; headers?: Record<string, string>; body?: string }
   /** Close the connection without an answer (the request never reaches the API). */
   | { kind: 'drop' }
@@ -152,6 +153,7 @@ export async function startProxy(upstream: string): Promise<Proxy> {
       if (!HOP_BY_HOP.has(name)) headers[name] = value
     })
     if (response.destroyed) return
+    if (action.kind === 'forward') Object.assign(headers, action.headers)
     response.writeHead(answer.status, headers)
     response.end(text)
   }
