@@ -2,7 +2,7 @@
 // listener when configured). On SIGINT/SIGTERM: readiness turns 503, the listener stops
 // accepting, requests in flight get until the shutdown deadline to finish, then every
 // connection still open is cut and the store is closed.
-import { loadConfig, type Config } from '../config.js'
+import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
 import { Lifecycle } from '../http/lifecycle.js'
 import { Metrics } from '../observability/metrics.js'
@@ -11,6 +11,9 @@ import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
 import { openConfiguredStore } from './open.js'
 import { StartupError, where } from './startup-errors.js'
 import { parseCommandArgs, UsageError } from './usage.js'
+
+/** At most this long between readiness turning 503 and the listener closing (SIGTERM only). */
+const READINESS_GRACE_MS = 5_000
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { port: { type: 'string' }, host: { type: 'string' } })
@@ -75,14 +78,17 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
 
   const running = app
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
   })
   process.stdout.write('Shutting down…\n')
   lifecycle.draining = true
-  await drain(running, config)
+  // An orchestrator's SIGTERM: keep serving for a moment with /readyz at 503, so load balancers
+  // stop routing here before the listener closes. A person's Ctrl-C (SIGINT) needs no such wait.
+  const grace = signal === 'SIGTERM' ? Math.min(READINESS_GRACE_MS, config.shutdownTimeoutMs / 5) : 0
+  await new Promise((resolve) => setTimeout(resolve, grace))
+  await drain(running, config.shutdownTimeoutMs - grace)
   await metricsServer?.close()
   await store.close()
   return 0
@@ -97,13 +103,13 @@ async function startMetrics(metrics: Metrics, port: number, host: string): Promi
   }
 }
 
-/** Closes the app; requests still running at the deadline lose their connections. */
-async function drain(app: Awaited<ReturnType<typeof buildApp>>, config: Readonly<Config>): Promise<void> {
+/** Closes the app; requests still running after `deadlineMs` lose their connections. */
+async function drain(app: Awaited<ReturnType<typeof buildApp>>, deadlineMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), config.shutdownTimeoutMs)))
+  const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)))
   const closed = app.close().then(() => 'closed' as const)
   if ((await Promise.race([closed, deadline])) === 'deadline') {
-    process.stderr.write(`tickets: requests still running after ${config.shutdownTimeoutMs} ms; closing their connections\n`)
+    process.stderr.write('tickets: requests still running at the shutdown deadline; closing their connections\n')
     app.server.closeAllConnections()
     await closed
   }
