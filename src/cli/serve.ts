@@ -1,5 +1,6 @@
 // tickets serve: the composition root. Config → store → app → listen; SIGINT/SIGTERM close
 // the listener first, let requests in flight finish, then close the store.
+import { SigningKeyError } from '../auth/signing-keys.js'
 import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
@@ -26,8 +27,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     app = await buildApp({
       store,
       ...(config.signingSecret ? { signingSecret: config.signingSecret } : {}),
+      keyring: { encryptionKey: config.keyEncryptionKey },
       logger: { level: config.logLevel },
       trustProxy: config.trustProxy,
+    }).catch((error: unknown) => {
+      throw error instanceof SigningKeyError ? new StartupError(error.message) : error
     })
     try {
       await app.listen({ port, host })
