@@ -190,13 +190,19 @@ export class Keyring {
   }
 }
 
-/** What `tickets keys rotate` does: a new current key; the previous one retires after a token lifetime and a grace. */
+/**
+ * What `tickets keys rotate` does: a new current key; the previous one retires after a token
+ * lifetime and a grace, or at once with `retirePreviousNow` (a leaked key: its tokens are
+ * refused by each process from its next refresh).
+ */
 export async function rotateSigningKeys(
   store: SigningKeyStore,
-  options: { now: Date; tokenTtlSeconds: number; encryptionKey?: Buffer | undefined },
+  options: { now: Date; tokenTtlSeconds: number; encryptionKey?: Buffer | undefined; retirePreviousNow?: boolean },
 ): Promise<{ kid: string; encrypted: boolean; previous: string | undefined; retiresAt: Date; pruned: string[] }> {
   const key = generateSigningKey(newKid(), options.encryptionKey)
-  const retiresAt = new Date(options.now.getTime() + (options.tokenTtlSeconds + RETIRE_GRACE_SECONDS) * 1000)
+  const retiresAt = options.retirePreviousNow
+    ? options.now
+    : new Date(options.now.getTime() + (options.tokenTtlSeconds + RETIRE_GRACE_SECONDS) * 1000)
   const { previous, pruned } = await store.rotateSigningKey(key, { now: options.now, retiresAt })
   return { kid: key.kid, encrypted: key.encrypted, previous, retiresAt, pruned }
 }
