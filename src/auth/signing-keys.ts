@@ -169,23 +169,37 @@ export class Keyring {
     return load
   }
 
+  /**
+   * Reads every key. At start (the first load) a key that cannot be decrypted is an error;
+   * later, it is skipped and reported, so that a process missing TICKETS_KEY_ENCRYPTION_KEY
+   * keeps verifying the keys it can read and signing with the last current key it knew.
+   */
   async #loadNow(): Promise<void> {
     this.#lastReload = performance.now()
+    const starting = this.#keys.size === 0
     const encryptionKey = this.options.encryptionKey
     const rows = await this.store!.listSigningKeys(() => generateSigningKey(LEGACY_KID, encryptionKey))
     const keys = new Map<string, LoadedKey>()
     let current: LoadedKey | undefined
     for (const row of rows) {
-      const known = this.#keys.get(row.kid)
       // A kid's secret never changes: keep the imported key, take the new retirement.
-      const key = known?.key ?? (await importHmac(plaintextOf(row, encryptionKey)))
+      let key = this.#keys.get(row.kid)?.key
+      if (!key) {
+        try {
+          key = await importHmac(plaintextOf(row, encryptionKey))
+        } catch (error) {
+          if (starting || !(error instanceof SigningKeyError)) throw error
+          this.options.onRefreshError?.(error)
+          continue
+        }
+      }
       const loaded: LoadedKey = { kid: row.kid, key, retiresAt: row.retiresAt === null ? null : Date.parse(row.retiresAt) }
       keys.set(row.kid, loaded)
       if (row.retiresAt === null) current ??= loaded
     }
-    if (!current) throw new SigningKeyError('the store has no current signing key (run tickets keys rotate)')
+    if (!current && starting) throw new SigningKeyError('the store has no current signing key (run tickets keys rotate)')
     this.#keys = keys
-    this.#current = current
+    this.#current = current ?? keys.get(this.#current.kid) ?? this.#current
     this.#legacyKid = keys.has(LEGACY_KID) ? LEGACY_KID : undefined
   }
 }
