@@ -75,7 +75,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   },
   signingSecret: {
     env: 'TICKETS_SIGNING_SECRET',
-    why: 'Unset: a random key kept in the store, shared by every process on it. Set it to rotate or pin the key.',
+    why: 'Unset: random keys kept in the store, shared by every process on it (tickets keys rotate). Set: pins this one key instead.',
     redact: () => '***',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
