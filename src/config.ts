@@ -8,6 +8,7 @@ export interface Config {
   host: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   signingSecret: string | undefined
+  keyEncryptionKey: Buffer | undefined
   poolSize: number
   statementTimeoutMs: number
   trustProxy: boolean
@@ -85,12 +86,23 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   },
   signingSecret: {
     env: 'TICKETS_SIGNING_SECRET',
-    why: 'Unset: a random key kept in the store, shared by every process on it. Set it to rotate or pin the key.',
+    why: 'Unset: random keys kept in the store, shared by every process on it (tickets keys rotate). Set: pins this one key instead.',
     redact: () => '***',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
       if (raw.length < 32) throw new Invalid('must be at least 32 characters')
       return raw
+    },
+  },
+  keyEncryptionKey: {
+    env: 'TICKETS_KEY_ENCRYPTION_KEY',
+    why: 'Unset: signing keys are stored as plaintext. Set (32 random bytes, base64 or hex): new keys are stored AES-256-GCM encrypted.',
+    redact: () => '***',
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined
+      const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, 'base64') : undefined
+      if (key?.length !== 32) throw new Invalid('must be 32 bytes in base64 or hex (e.g. openssl rand -base64 32)')
+      return key
     },
   },
   poolSize: {

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   clients: async () => (await import('./clients.js')).clientsCommand,
+  keys: async () => (await import('./keys.js')).keysCommand,
   import: async () => (await import('./import-export.js')).importCommand,
   export: async () => (await import('./import-export.js')).exportCommand,
   openapi: async () => (await import('./info.js')).openapiCommand,

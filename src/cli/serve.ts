@@ -2,6 +2,7 @@
 // listener when configured). On SIGINT/SIGTERM: readiness turns 503, the listener stops
 // accepting, requests in flight get until the shutdown deadline to finish, then every
 // connection still open is cut and the store is closed.
+import { SigningKeyError } from '../auth/signing-keys.js'
 import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
 import { Lifecycle } from '../http/lifecycle.js'
@@ -37,6 +38,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     app = await buildApp({
       store,
       ...(config.signingSecret ? { signingSecret: config.signingSecret } : {}),
+      keyring: { encryptionKey: config.keyEncryptionKey },
       logger: { level: config.logLevel },
       trustProxy: config.trustProxy,
       rateLimits: {
@@ -54,6 +56,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       },
       lifecycle,
       ...(metrics ? { metrics } : {}),
+    }).catch((error: unknown) => {
+      throw error instanceof SigningKeyError ? new StartupError(error.message) : error
     })
     try {
       await app.listen({ port, host })

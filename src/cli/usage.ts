@@ -17,6 +17,8 @@ Commands:
   clients create --provider <uuid> --name <text> [--scope tickets:read] [--scope tickets:write] [--json]
   clients list [--json]
   clients revoke <client_id>
+  keys rotate [--retire-previous-now] [--json]   new token signing key; the previous one verifies until its tokens expire
+  keys list [--json]                 signing keys: kid, created_at, state (never the secret)
   import <file.ndjson|-> [--provider <uuid>]   all-or-nothing upsert of tickets by id
   export [--provider <uuid>]         NDJSON on stdout that import reads back
   openapi                            print the OpenAPI document /openapi.json serves

@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Keyring, type KeyringOptions } from '../auth/signing-keys.js'
 import { TokenService } from '../auth/tokens.js'
+import { isSigningKeyStore, type SigningKeyStore } from '../store/signing-key-store.js'
 import type { TicketStore } from '../store/store.js'
 import { registerProblemHandlers, sendProblem } from './problem-handler.js'
 import { AppError } from '../errors/app-error.js'
@@ -24,8 +26,12 @@ import { TOKEN_PATH } from './routes/oauth.js'
 
 export interface AppOptions {
   store: TicketStore
-  /** The token signing secret; defaults to the one kept in the store. */
+  /** Pins one token signing secret (TICKETS_SIGNING_SECRET); by default the keys kept in the store. */
   signingSecret?: string
+  /** Where the signing keys are kept; defaults to `store`. */
+  keys?: SigningKeyStore
+  /** TICKETS_KEY_ENCRYPTION_KEY, and how often the keys are refreshed from the store. */
+  keyring?: Omit<KeyringOptions, 'onRefreshError'>
   clock?: () => Date
   logger?: FastifyServerOptions['logger']
   trustProxy?: boolean
@@ -61,7 +67,17 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? (() => new Date())
-  const secret = options.signingSecret ?? (await options.store.signingSecret())
+  const keys = options.keys ?? (isSigningKeyStore(options.store) ? options.store : undefined)
+  if (options.signingSecret === undefined && !keys) throw new Error('buildApp needs a signingSecret or a store that keeps signing keys')
+  // Declared before the app exists; the refresh only logs through it once the app is built.
+  let log: FastifyInstance['log'] | undefined
+  const keyring =
+    options.signingSecret !== undefined
+      ? await Keyring.pinned(options.signingSecret)
+      : await Keyring.fromStore(keys!, {
+          ...options.keyring,
+          onRefreshError: (error) => log?.warn({ err: error }, 'refreshing the token signing keys failed; the keys known so far stay in use'),
+        })
 
   const app = Fastify({
     logger: withRedaction(options.logger ?? false),
@@ -91,11 +107,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  log = app.log
+  app.addHook('onClose', async () => keyring.close())
   trackRoutes(app)
   registerProblemHandlers(app)
   const context: AppContext = {
     store: options.store,
-    tokens: new TokenService(secret, clock),
+    tokens: new TokenService(keyring, clock),
     clock,
     rateLimits: await registerRateLimits(app, options.rateLimits ?? RATE_LIMITS_OFF, (policy) =>
       options.metrics?.rateLimitRefusals.inc({ policy }),

@@ -45,8 +45,12 @@ export interface ApiClientsTable {
 
 export interface SigningKeysTable {
   kid: string
+  /** The secret, or its ciphertext when `encrypted` (migration 0006). */
   secret: string
   created_at: Generated<string>
+  /** NULL for the current (signing) key; otherwise when it stops verifying. */
+  retires_at: string | null
+  encrypted: Generated<boolean>
 }
 
 export interface SchemaMigrationsTable {

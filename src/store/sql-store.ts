@@ -1,6 +1,5 @@
 // TicketStore over Kysely. The same class serves PostgreSQL and the embedded PGlite store:
 // they differ only in the pool they were opened with (see open-store.ts).
-import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Scope } from '../contract/oauth.js'
 import type { Ticket } from '../contract/ticket.js'
@@ -15,6 +14,8 @@ import type { Pool } from './drivers/pool.js'
 import type { PoolStats } from '../observability/metrics.js'
 import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
 import { buildPageDocsQuery, buildPageQuery } from './list-sql.js'
+import type { NewSigningKey, SigningKeyStore, StoredSigningKey } from './signing-key-store.js'
+import { listSigningKeys, rotateSigningKey } from './signing-keys-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -43,8 +44,7 @@ function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
   }
 }
 
-export class SqlStore implements TicketStore {
-  #signingSecret: string | undefined
+export class SqlStore implements TicketStore, SigningKeyStore {
   #clients: ClientCache | undefined
   #unlisten: (() => Promise<void>) | undefined
 
@@ -229,17 +229,12 @@ export class SqlStore implements TicketStore {
     return row !== undefined
   }
 
-  async signingSecret(): Promise<string> {
-    if (this.#signingSecret) return this.#signingSecret
-    // Whichever process inserts first wins; everyone then reads the same secret.
-    await this.db
-      .insertInto('signing_keys')
-      .values({ kid: 'primary', secret: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('kid').doNothing())
-      .execute()
-    const row = await this.db.selectFrom('signing_keys').select('secret').where('kid', '=', 'primary').executeTakeFirstOrThrow()
-    this.#signingSecret = row.secret
-    return row.secret
+  listSigningKeys(first?: () => NewSigningKey): Promise<StoredSigningKey[]> {
+    return listSigningKeys(this.db, first)
+  }
+
+  rotateSigningKey(key: NewSigningKey, options: { now: Date; retiresAt: Date }): Promise<{ previous: string | undefined; pruned: string[] }> {
+    return rotateSigningKey(this.db, key, options)
   }
 
   async ping(): Promise<void> {

@@ -98,8 +98,6 @@ export interface TicketStore {
   /** Returns false when no such client exists. Revoking twice keeps the first time. */
   revokeClient(clientId: string, now: Date): Promise<boolean>
 
-  /** The token signing secret, created on first use and shared by every process. */
-  signingSecret(): Promise<string>
   ping(): Promise<void>
   close(): Promise<void>
 }

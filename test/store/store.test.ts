@@ -126,9 +126,12 @@ describeEachStore(
       expect(new Set(exported.map((e) => e.providerId))).toEqual(new Set(SEED.map((s) => s.providerId)))
     })
 
-    it('keeps one signing secret per store', async () => {
-      expect(await ctx.store.signingSecret()).toBe(await ctx.store.signingSecret())
-      expect((await ctx.store.signingSecret()).length).toBeGreaterThanOrEqual(32)
+    it('keeps one signing key per store until a rotation', async () => {
+      const first = () => ({ kid: 'primary', secret: 'x'.repeat(43), encrypted: false })
+      const keys = await ctx.store.listSigningKeys(first)
+      expect(keys).toEqual([{ kid: 'primary', secret: expect.any(String), encrypted: false, createdAt: expect.any(String), retiresAt: null }])
+      expect(await ctx.store.listSigningKeys(() => ({ kid: 'other', secret: 'y'.repeat(43), encrypted: false }))).toEqual(keys)
+      expect(keys[0]!.secret.length).toBeGreaterThanOrEqual(32)
     })
 
     it('creates, finds, lists and revokes clients', async () => {

@@ -10,6 +10,7 @@ const DEFAULTS: Config = {
   host: '127.0.0.1',
   logLevel: 'info',
   signingSecret: undefined,
+  keyEncryptionKey: undefined,
   poolSize: 10,
   statementTimeoutMs: 10_000,
   trustProxy: false,
@@ -28,6 +29,7 @@ const DEFAULTS: Config = {
 }
 
 const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
+const KEK = Buffer.from('0123456789abcdef0123456789abcdef')
 
 /** The problems loadConfig reports for `env` (fails the test if it accepts it). */
 function problems(env: NodeJS.ProcessEnv): string[] {
@@ -47,7 +49,7 @@ describe('loadConfig', () => {
   })
 
   it('treats empty values as unset', () => {
-    const names = ['TICKETS_DATABASE_URL', 'TICKETS_DATA_DIR', 'PORT', 'HOST', 'TICKETS_LOG_LEVEL', 'TICKETS_SIGNING_SECRET', 'TICKETS_POOL_SIZE', 'TICKETS_STATEMENT_TIMEOUT_MS', 'TICKETS_TRUST_PROXY', 'TICKETS_DEMO', 'TICKETS_RATE_LIMIT', 'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT', 'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS', 'TICKETS_CLIENT_CONCURRENCY', 'TICKETS_REDIS_URL', 'TICKETS_REQUEST_TIMEOUT_MS', 'TICKETS_HEADERS_TIMEOUT_MS', 'TICKETS_KEEP_ALIVE_TIMEOUT_MS', 'TICKETS_MAX_CONNECTIONS', 'TICKETS_SHUTDOWN_TIMEOUT_MS', 'TICKETS_METRICS_PORT']
+    const names = ['TICKETS_DATABASE_URL', 'TICKETS_DATA_DIR', 'PORT', 'HOST', 'TICKETS_LOG_LEVEL', 'TICKETS_SIGNING_SECRET', 'TICKETS_KEY_ENCRYPTION_KEY', 'TICKETS_POOL_SIZE', 'TICKETS_STATEMENT_TIMEOUT_MS', 'TICKETS_TRUST_PROXY', 'TICKETS_DEMO', 'TICKETS_RATE_LIMIT', 'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT', 'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS', 'TICKETS_CLIENT_CONCURRENCY', 'TICKETS_REDIS_URL', 'TICKETS_REQUEST_TIMEOUT_MS', 'TICKETS_HEADERS_TIMEOUT_MS', 'TICKETS_KEEP_ALIVE_TIMEOUT_MS', 'TICKETS_MAX_CONNECTIONS', 'TICKETS_SHUTDOWN_TIMEOUT_MS', 'TICKETS_METRICS_PORT']
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
 
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       TICKETS_LOG_LEVEL: 'debug',
       TICKETS_SIGNING_SECRET: SECRET,
+      TICKETS_KEY_ENCRYPTION_KEY: KEK.toString('base64'),
       TICKETS_POOL_SIZE: '200',
       TICKETS_STATEMENT_TIMEOUT_MS: '0',
       TICKETS_TRUST_PROXY: 'true',
@@ -82,6 +85,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       logLevel: 'debug',
       signingSecret: SECRET,
+      keyEncryptionKey: KEK,
       poolSize: 200,
       statementTimeoutMs: 0,
       trustProxy: true,
@@ -134,13 +138,27 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('reads the key encryption key as 32 bytes in hex, base64 or base64url', () => {
+    for (const raw of [KEK.toString('hex'), KEK.toString('hex').toUpperCase(), KEK.toString('base64'), KEK.toString('base64url')])
+      expect(loadConfig({ TICKETS_KEY_ENCRYPTION_KEY: raw }).keyEncryptionKey).toEqual(KEK)
+  })
+
+  it.each(['not a key', 'abcd', KEK.toString('hex').slice(2), `${KEK.toString('hex')}00`, Buffer.alloc(31).toString('base64'), Buffer.alloc(33).toString('base64')])(
+    'refuses TICKETS_KEY_ENCRYPTION_KEY=%j: not 32 bytes',
+    (raw) => {
+      expect(problems({ TICKETS_KEY_ENCRYPTION_KEY: raw })).toEqual([
+        'TICKETS_KEY_ENCRYPTION_KEY must be 32 bytes in base64 or hex (e.g. openssl rand -base64 32)',
+      ])
+    },
+  )
+
   it.each(['80.0', ' 80', '80 ', '1e3', '0x50', '+80', 'eighty'])('refuses PORT=%j: integers are plain decimal', (port) => {
     expect(problems({ PORT: port })).toEqual(['PORT must be an integer from 0 to 65535'])
   })
 
   it('refuses an unknown TICKETS_* variable, listing the known ones', () => {
     const known =
-      'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
+      'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_KEY_ENCRYPTION_KEY, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
       'TICKETS_RATE_LIMIT, TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT, TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS, TICKETS_CLIENT_CONCURRENCY, ' +
       'TICKETS_REDIS_URL, TICKETS_REQUEST_TIMEOUT_MS, TICKETS_HEADERS_TIMEOUT_MS, TICKETS_KEEP_ALIVE_TIMEOUT_MS, TICKETS_MAX_CONNECTIONS, ' +
       'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT'
@@ -188,6 +206,7 @@ describe('describeConfig', () => {
       ['host', 'HOST', '127.0.0.1'],
       ['logLevel', 'TICKETS_LOG_LEVEL', 'info'],
       ['signingSecret', 'TICKETS_SIGNING_SECRET', '(unset)'],
+      ['keyEncryptionKey', 'TICKETS_KEY_ENCRYPTION_KEY', '(unset)'],
       ['poolSize', 'TICKETS_POOL_SIZE', '10'],
       ['statementTimeoutMs', 'TICKETS_STATEMENT_TIMEOUT_MS', '10000'],
       ['trustProxy', 'TICKETS_TRUST_PROXY', 'false'],
@@ -220,6 +239,13 @@ describe('describeConfig', () => {
 
   it('hides the signing secret', () => {
     expect(shown({ TICKETS_SIGNING_SECRET: SECRET })['TICKETS_SIGNING_SECRET']).toBe('***')
+  })
+
+  it('hides the key encryption key', () => {
+    const rows = describeConfig(loadConfig({ TICKETS_KEY_ENCRYPTION_KEY: KEK.toString('hex') }))
+    expect(Object.fromEntries(rows.map((row) => [row.env, row.value]))['TICKETS_KEY_ENCRYPTION_KEY']).toBe('***')
+    expect(JSON.stringify(rows)).not.toContain(KEK.toString('hex'))
+    expect(JSON.stringify(rows)).not.toContain(KEK.toString('base64'))
   })
 
   it('hides a signing secret that happens to begin with "postgres"', () => {

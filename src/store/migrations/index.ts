@@ -4,6 +4,7 @@ import * as ticketCounts from './0002-ticket-counts.js'
 import * as clientNotifications from './0003-client-notifications.js'
 import * as descendingNullSorts from './0004-descending-null-sorts.js'
 import * as ticketDocuments from './0005-ticket-documents.js'
+import * as signingKeyRotation from './0006-signing-key-rotation.js'
 
 export interface Migration {
   version: number
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, ...clientNotifications },
   { version: 4, ...descendingNullSorts },
   { version: 5, ...ticketDocuments },
+  { version: 6, ...signingKeyRotation },
 ]
