@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 /**
  * The largest frame either side accepts once the peer has authenticated. The largest frames
  * are an import batch (2,000 tickets as one JSON parameter, JSON-encoded again inside the
- * frame: about 2.5 MiB for typical tickets, about 13 MiB if every bounded text field is at its
+ * frame: about 2 MiB for typical tickets, about 12 MiB if every bounded text field is at its
  * 255-character limit with control characters escaped seven bytes each) and an export page
  * (2,000 rows, single-encoded). 64 MiB leaves room for long voucher codes (unbounded in the
  * schema) while keeping one session from growing the server's memory without limit.

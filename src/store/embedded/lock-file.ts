@@ -4,7 +4,7 @@
 // one. A lock is stale when its process is gone, and also when its pid now names another
 // process: a restarted container often gets the very pid of the crashed one, and pids wrap.
 import { randomUUID } from 'node:crypto'
-import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 
 export interface LockContent {
   pid: number
@@ -104,10 +104,28 @@ export function tryCreateLock(path: string, content: LockContent): boolean {
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
+    // Some mounted filesystems have no hard links: create in place (a reader may then briefly
+    // see an empty file, which it retries).
+    return createInPlace(path, content)
   } finally {
     rmSync(temporary, { force: true })
   }
+}
+
+function createInPlace(path: string, content: LockContent): boolean {
+  let fd: number
+  try {
+    fd = openSync(path, 'wx', 0o600)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+  try {
+    writeSync(fd, JSON.stringify(content))
+  } finally {
+    closeSync(fd)
+  }
+  return true
 }
 
 /** Replaces our own lock's content. */
