@@ -112,7 +112,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   },
   statementTimeoutMs: {
     env: 'TICKETS_STATEMENT_TIMEOUT_MS',
-    why: '10 s: a runaway query becomes a 503 query-timeout instead of holding a connection forever.',
+    why: '10 s: a runaway query becomes a 503 query-timeout instead of holding a connection forever. The embedded store cannot cancel a statement: there it bounds the wait for its one session (503 store-unavailable).',
     parse: integer(0, 3_600_000, 10_000),
   },
   trustProxy: {

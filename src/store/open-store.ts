@@ -40,6 +40,7 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
     const embedded = await openEmbeddedPool(options.dataDir, {
       serve: options.serveEmbedded ?? false,
       role: options.role ?? 'tickets',
+      ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
       ...(options.onWait ? { onWait: options.onWait } : {}),
     })
     pool = embedded.pool

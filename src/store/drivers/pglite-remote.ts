@@ -1,11 +1,20 @@
 // Lets other processes (the CLI) use a PGlite database that a running server owns: a
-// session protocol over a Unix socket, one newline-delimited JSON frame per message.
-// A session holds the owner's lock from "ready" until the socket closes, exactly like a
-// local connection, so a remote transaction is as isolated as a local one.
+// session protocol over a Unix socket, one newline-delimited JSON frame per message
+// (remote-frames.ts). The client's first frame is the session secret that the owner wrote to
+// its 0600 lock file, so only processes that can read that file (the owner's user) get in.
+// A session then holds the owner's lock from "ready" until the socket closes, exactly like a
+// local connection, so a remote transaction is as isolated as a local one; when it ends, the
+// shared session is restored before anyone else gets it.
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { chmodSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { Pool, PoolClient, QueryResult } from './pool.js'
 import { runOnPglite, type PglitePool } from './pglite-pool.js'
+import { encodeFrame, FrameError, FrameTooLargeError, MAX_AUTH_FRAME_BYTES, MAX_FRAME_BYTES, readFrames } from './remote-frames.js'
 
+interface AuthFrame {
+  auth: string
+}
 interface QueryFrame {
   sql: string
   parameters: unknown[]
@@ -21,36 +30,45 @@ interface SerializedError {
 
 const ERROR_FIELDS = ['code', 'detail', 'constraint'] as const
 
-/** A session that holds the lock without sending anything for this long is cut off. */
+/** A session that holds the lock without sending anything (and with nothing running) for this long is cut off. */
 const IDLE_SESSION_MS = 30_000
+/** A connection must present the secret this soon. */
+const AUTH_TIMEOUT_MS = 5_000
 
-function onFrames(socket: Socket, handle: (frame: unknown) => void): void {
-  let buffered = ''
-  socket.setEncoding('utf8')
-  socket.on('data', (chunk: string) => {
-    buffered += chunk
-    let newline: number
-    while ((newline = buffered.indexOf('\n')) !== -1) {
-      const line = buffered.slice(0, newline)
-      buffered = buffered.slice(newline + 1)
-      handle(JSON.parse(line))
-    }
-  })
+const isAuthFrame = (frame: unknown): frame is AuthFrame =>
+  typeof frame === 'object' && frame !== null && typeof (frame as AuthFrame).auth === 'string'
+const isQueryFrame = (frame: unknown): frame is QueryFrame =>
+  typeof frame === 'object' && frame !== null && typeof (frame as QueryFrame).sql === 'string' && Array.isArray((frame as QueryFrame).parameters)
+const isReplyFrame = (frame: unknown): frame is ReplyFrame =>
+  typeof frame === 'object' &&
+  frame !== null &&
+  ((frame as { ready?: unknown }).ready === true ||
+    typeof (frame as { result?: unknown }).result === 'object' ||
+    typeof (frame as { error?: { message?: unknown } }).error?.message === 'string')
+
+// Hashing first gives timingSafeEqual equal lengths, so neither the content nor the length of
+// the secret leaks through the comparison's timing.
+const digest = (text: string) => createHash('sha256').update(text).digest()
+const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected))
+
+function serializeError(error: unknown): SerializedError {
+  const e = error as Error & Partial<Record<(typeof ERROR_FIELDS)[number], string>>
+  const serialized: SerializedError = { message: e.message }
+  for (const field of ERROR_FIELDS) if (typeof e[field] === 'string') serialized[field] = e[field]
+  return serialized
 }
-
-const send = (socket: Socket, frame: ReplyFrame | QueryFrame) => socket.write(`${JSON.stringify(frame)}\n`)
 
 export interface RemoteSessionServer {
   /** Stops accepting sessions and cuts the open ones (their transactions roll back). */
   close(): Promise<void>
 }
 
-export function serveRemoteSessions(pool: PglitePool, socketPath: string): Promise<RemoteSessionServer> {
+export function serveRemoteSessions(pool: PglitePool, socketPath: string, secret: string): Promise<RemoteSessionServer> {
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
-    void runSession(pool, socket)
+    void runSession(pool, socket, secret)
   })
   const close = () =>
     new Promise<void>((resolve) => {
@@ -61,72 +79,167 @@ export function serveRemoteSessions(pool: PglitePool, socketPath: string): Promi
     server.once('error', reject)
     server.listen(socketPath, () => {
       server.off('error', reject)
+      // The socket's mode follows the umask (0777 under umask 000); only the owner may connect.
+      try {
+        chmodSync(socketPath, 0o600)
+      } catch (error) {
+        void close().then(() => reject(error as Error))
+        return
+      }
       resolve({ close })
     })
   })
 }
 
-async function runSession(pool: PglitePool, socket: Socket): Promise<void> {
+async function runSession(pool: PglitePool, socket: Socket, secret: string): Promise<void> {
+  const ended = new AbortController()
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      ended.abort(new Error('the session closed'))
+      resolve()
+    }),
+  )
   socket.on('error', () => socket.destroy())
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
-  const unlock = await Promise.race([pool.mutex.lock(), closed.then(() => undefined)])
-  if (!unlock) return
+  let stage: 'auth' | 'waiting' | 'ready' = 'auth'
   let chain = Promise.resolve()
-  let idle = setTimeout(() => socket.destroy(), IDLE_SESSION_MS)
-  onFrames(socket, (frame) => {
+  let running = 0
+  let idle: NodeJS.Timeout | undefined
+  const armIdle = () => {
     clearTimeout(idle)
     idle = setTimeout(() => socket.destroy(), IDLE_SESSION_MS)
-    const { sql, parameters } = frame as QueryFrame
-    chain = chain.then(async () => {
-      try {
-        send(socket, { result: await runOnPglite(pool.db, sql, parameters) })
-      } catch (error) {
-        const e = error as Error & Partial<Record<(typeof ERROR_FIELDS)[number], string>>
-        const serialized: SerializedError = { message: e.message }
-        for (const field of ERROR_FIELDS) if (typeof e[field] === 'string') serialized[field] = e[field]
-        send(socket, { error: serialized })
+  }
+  /** Ends this session only: an error frame if the socket still takes one, then close. */
+  const fail = (error: SerializedError) => {
+    reader.stop()
+    if (socket.destroyed) return
+    socket.end(`${JSON.stringify({ error })}\n`, () => socket.destroy())
+    setTimeout(() => socket.destroy(), 1_000).unref()
+  }
+  let authenticated!: (ok: boolean) => void
+  const authentication = new Promise<boolean>((resolve) => (authenticated = resolve))
+  void closed.then(() => authenticated(false))
+  const authTimer = setTimeout(() => fail({ message: 'authentication timed out', code: '28000' }), AUTH_TIMEOUT_MS)
+
+  const reader = readFrames(
+    socket,
+    MAX_AUTH_FRAME_BYTES,
+    (frame) => {
+      if (stage === 'auth') {
+        clearTimeout(authTimer)
+        if (!isAuthFrame(frame) || !sameSecret(frame.auth, secret)) return fail({ message: 'authentication failed', code: '28P01' })
+        stage = 'waiting'
+        reader.limit = MAX_FRAME_BYTES
+        return authenticated(true)
       }
-    })
-  })
-  send(socket, { ready: true })
-  await closed
-  clearTimeout(idle)
-  await chain
-  // A client that vanished mid-transaction must not leave the database inside it.
-  if (!pool.db.closed && pool.db.isInTransaction()) await pool.db.exec('ROLLBACK').catch(() => undefined)
-  unlock()
+      if (stage !== 'ready' || !isQueryFrame(frame))
+        return fail({ message: stage === 'ready' ? 'not a query frame' : 'a query before ready', code: '08P01' })
+      clearTimeout(idle)
+      running++
+      chain = chain.then(async () => {
+        // A client that went away has nobody to answer; its transaction rolls back below.
+        if (ended.signal.aborted) return
+        let reply: ReplyFrame
+        try {
+          reply = { result: await runOnPglite(pool.db, frame.sql, frame.parameters) }
+        } catch (error) {
+          reply = { error: serializeError(error) }
+        }
+        let text: string
+        try {
+          text = encodeFrame(reply, 'the result')
+        } catch (error) {
+          text = encodeFrame({ error: serializeError(error as FrameTooLargeError) }, 'an error')
+        }
+        socket.write(text)
+        if (--running === 0 && !ended.signal.aborted) armIdle()
+      })
+    },
+    (error) => fail(serializeError(error)),
+  )
+
+  if (!(await authentication)) return clearTimeout(authTimer)
+  let unlock: () => void
+  try {
+    // Aborted when the client goes away while waiting (Ctrl-C on a CLI queued behind an
+    // import): the Mutex then passes the lock straight on instead of leaving it held by nobody.
+    unlock = await pool.mutex.lock(ended.signal)
+  } catch {
+    return
+  }
+  try {
+    if (!ended.signal.aborted) {
+      stage = 'ready'
+      socket.write(encodeFrame({ ready: true }, 'ready'))
+      armIdle()
+      await closed
+    }
+    clearTimeout(idle)
+    await chain
+  } finally {
+    // Roll back what it left open and undo what it changed, before the next caller gets the
+    // session. A failure here is the store's own (it is closed then, see restoreSession).
+    await pool.restoreSession().catch(() => undefined)
+    unlock()
+  }
 }
 
-/** The client side: each `connect()` opens one session on the owner's socket. */
+/** The client side: each `connect()` opens one session on the owner's socket, presenting `secret`. */
 export class RemotePool implements Pool {
-  constructor(readonly socketPath: string) {}
+  constructor(
+    readonly socketPath: string,
+    private readonly secret: string,
+  ) {}
 
   connect(): Promise<PoolClient> {
     return new Promise((resolve, reject) => {
       const socket = createConnection(this.socketPath)
       const waiting: Array<{ resolve: (r: QueryResult) => void; reject: (e: Error) => void }> = []
       let ready = false
+      let failure: Error | undefined
       const fail = (error: Error) => {
+        failure ??= error
         if (!ready) reject(error)
         for (const pending of waiting.splice(0)) pending.reject(error)
+        socket.destroy()
       }
       socket.on('error', (error) => fail(Object.assign(error, { code: (error as NodeJS.ErrnoException).code })))
       socket.on('close', () => fail(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' })))
-      onFrames(socket, (frame) => {
-        const reply = frame as ReplyFrame
-        if ('ready' in reply) {
-          ready = true
-          resolve({
-            query: (sql, parameters) =>
-              new Promise<QueryResult>((resolveQuery, rejectQuery) => {
-                waiting.push({ resolve: resolveQuery, reject: rejectQuery })
-                send(socket, { sql, parameters: [...parameters] })
-              }),
-            release: () => socket.end(),
-          })
-        } else if ('result' in reply) waiting.shift()?.resolve(reply.result)
-        else waiting.shift()?.reject(Object.assign(new Error(reply.error.message), reply.error))
-      })
+      const reader = readFrames(
+        socket,
+        MAX_FRAME_BYTES,
+        (frame) => {
+          if (!isReplyFrame(frame)) return fail(new FrameError('the embedded store sent an unexpected frame'))
+          if ('ready' in frame) {
+            ready = true
+            resolve({
+              query: (sql, parameters) =>
+                new Promise<QueryResult>((resolveQuery, rejectQuery) => {
+                  if (failure) return rejectQuery(failure)
+                  let text: string
+                  try {
+                    text = encodeFrame({ sql, parameters: [...parameters] }, 'the statement and its parameters')
+                  } catch (error) {
+                    return rejectQuery(error as Error)
+                  }
+                  waiting.push({ resolve: resolveQuery, reject: rejectQuery })
+                  socket.write(text)
+                }),
+              release: () => socket.end(),
+            })
+          } else if ('result' in frame) waiting.shift()?.resolve(frame.result)
+          else {
+            const error = Object.assign(new Error(frame.error.message), frame.error)
+            // Before "ready" an error frame is the server refusing the session.
+            if (!ready) fail(error)
+            else waiting.shift()?.reject(error)
+          }
+        },
+        (error) => {
+          reader.stop()
+          fail(error)
+        },
+      )
+      socket.write(encodeFrame({ auth: this.secret }, 'the secret'))
     })
   }
 

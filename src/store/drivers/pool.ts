@@ -32,16 +32,48 @@ export function commandOf(sql: string): string {
   return (match?.[1] ?? '').toUpperCase()
 }
 
-/** A FIFO lock: PGlite runs one statement at a time, and a transaction must own it throughout. */
+/**
+ * A FIFO lock: PGlite runs one statement at a time, and a transaction must own it throughout.
+ * A waiter may give up (its caller went away, or waited too long) by aborting `signal`: its
+ * promise rejects with the signal's reason, and when its turn comes the lock is passed straight
+ * on. (Racing `lock()` against something else would leave the lock acquired later by nobody,
+ * and every later caller would wait forever.)
+ */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve()
+  #waiting = 0
 
-  lock(): Promise<() => void> {
+  /** Callers queued for the lock, not counting its holder. */
+  get waiting(): number {
+    return this.#waiting
+  }
+
+  lock(signal?: AbortSignal): Promise<() => void> {
     let unlock!: () => void
     const held = new Promise<void>((resolve) => (unlock = resolve))
-    const acquired = this.#tail.then(() => unlock)
-    this.#tail = this.#tail.then(() => held)
-    return acquired
+    const previous = this.#tail
+    this.#tail = previous.then(() => held)
+    this.#waiting++
+    if (!signal)
+      return previous.then(() => {
+        this.#waiting--
+        return unlock
+      })
+    return new Promise((resolve, reject) => {
+      let gaveUp = false
+      const abort = () => {
+        gaveUp = true
+        reject(signal.reason)
+      }
+      if (signal.aborted) abort()
+      else signal.addEventListener('abort', abort, { once: true })
+      void previous.then(() => {
+        this.#waiting--
+        signal.removeEventListener('abort', abort)
+        if (gaveUp) unlock()
+        else resolve(unlock)
+      })
+    })
   }
 
   /** Runs `work` holding the lock. */

@@ -2,13 +2,14 @@
 // PGlite directory, so the first one takes a lock file and owns it; a serving owner also
 // listens on a Unix socket, and later processes (the CLI while the server runs) become its
 // remote clients. A non-serving owner (a CLI command) is waited for instead.
-import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, writeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Pool } from '../drivers/pool.js'
-import { openPglite, PglitePool } from '../drivers/pglite-pool.js'
+import { PglitePool } from '../drivers/pglite-pool.js'
 import { RemotePool, serveRemoteSessions, type RemoteSessionServer } from '../drivers/pglite-remote.js'
+import { isOldUnreadable, isStale, ownLock, readLock, rewriteLock, tryCreateLock } from './lock-file.js'
+import { socketPathFor } from './socket-path.js'
 
 export interface EmbeddedPool {
   pool: Pool
@@ -25,48 +26,12 @@ export interface EmbeddedOptions {
   /** Called once when another process holds the directory and we have to wait. */
   onWait?: (message: string) => void
   waitTimeoutMs?: number
-}
-
-interface LockContent {
-  pid: number
-  role: string
-  socket?: string
-}
-
-// Unix socket paths are limited to about 107 bytes; long data directories get one in tmp.
-function socketPathFor(dataDir: string): string {
-  const local = join(dataDir, 'tickets.sock')
-  if (Buffer.byteLength(local) < 100) return local
-  return join(tmpdir(), `tickets-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function readLock(path: string): LockContent | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockContent
-  } catch {
-    return undefined
-  }
-}
-
-function tryCreateLock(path: string, content: LockContent): boolean {
-  try {
-    const fd = openSync(path, 'wx', 0o600)
-    writeSync(fd, JSON.stringify(content))
-    closeSync(fd)
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
-  }
+  /**
+   * TICKETS_STATEMENT_TIMEOUT_MS. PGlite ignores statement_timeout, so an owner applies it to
+   * the wait for its session lock instead (see PglitePool): a request queued behind a long
+   * import fails with 503 store-unavailable rather than waiting forever.
+   */
+  statementTimeoutMs?: number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -78,15 +43,18 @@ export async function openEmbeddedPool(dataDirInput: string, options: EmbeddedOp
   const deadline = Date.now() + (options.waitTimeoutMs ?? 120_000)
   let warned = false
   for (;;) {
-    if (tryCreateLock(lockPath, { pid: process.pid, role: options.role })) return openAsOwner(dataDir, lockPath, options)
-    const lock = readLock(lockPath)
-    if (lock && !isAlive(lock.pid)) {
+    if (tryCreateLock(lockPath, ownLock(options.role))) return openAsOwner(dataDir, lockPath, options)
+    const read = readLock(lockPath)
+    // A lock left by a process that died (kill -9, a crashed container) is taken over, with
+    // its socket file: the directory must open again without manual repair.
+    if ((read === 'unreadable' && isOldUnreadable(lockPath)) || (read !== undefined && read !== 'unreadable' && isStale(read))) {
       rmSync(lockPath, { force: true })
-      if (lock.socket) rmSync(lock.socket, { force: true })
+      if (read !== 'unreadable' && read.socket) rmSync(read.socket, { force: true })
       continue
     }
+    const lock = read === 'unreadable' ? undefined : read
     if (lock?.socket) {
-      const pool = new RemotePool(lock.socket)
+      const pool = new RemotePool(lock.socket, lock.secret ?? '')
       try {
         ;(await pool.connect()).release()
         return { pool, mode: 'remote', close: () => pool.end() }
@@ -107,17 +75,20 @@ export async function openEmbeddedPool(dataDirInput: string, options: EmbeddedOp
 async function openAsOwner(dataDir: string, lockPath: string, options: EmbeddedOptions): Promise<EmbeddedPool> {
   let pool: PglitePool | undefined
   let server: RemoteSessionServer | undefined
-  const socketPath = socketPathFor(dataDir)
+  let socketPath = ''
   const release = () => {
     rmSync(lockPath, { force: true })
     if (server) rmSync(socketPath, { force: true })
   }
   try {
-    pool = new PglitePool(await openPglite(join(dataDir, 'pgdata')))
+    if (options.serve) socketPath = socketPathFor(dataDir)
+    pool = await PglitePool.open(join(dataDir, 'pgdata'), { lockTimeoutMs: options.statementTimeoutMs ?? 0 })
     if (options.serve) {
+      // Published only through the lock file (0600): whoever can read it may use the store.
+      const secret = randomBytes(32).toString('base64url')
       rmSync(socketPath, { force: true })
-      server = await serveRemoteSessions(pool, socketPath)
-      writeFileSync(lockPath, JSON.stringify({ pid: process.pid, role: options.role, socket: socketPath }))
+      server = await serveRemoteSessions(pool, socketPath, secret)
+      rewriteLock(lockPath, ownLock(options.role, { socket: socketPath, secret }))
     }
   } catch (error) {
     await pool?.end().catch(() => undefined)
