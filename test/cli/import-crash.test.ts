@@ -1,16 +1,15 @@
 // `kill -9` in the middle of an import: the import is all or nothing, so afterwards the store
 // holds none of its tickets, opens without manual repair (a stale lock of a dead process is
 // taken over), and the same import then runs to completion. On both stores.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
-import { afterAll, describe, expect, inject, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { generateTickets } from '../../src/demo/generate-tickets.js'
 import { CLI_TEST_TIMEOUT, runCli, spawnCli } from './fixtures/cli.js'
 import { PROVIDER_A } from '../support/fixtures.js'
-import { STORE_KINDS, TEST_DATABASE_URL } from '../support/stores.js'
-import { randomBytes } from 'node:crypto'
+import { STORE_KINDS } from '../support/stores.js'
+import { freshStoreEnv } from './fixtures/store-env.js'
 
 vi.setConfig({ testTimeout: CLI_TEST_TIMEOUT * 2 })
 
@@ -22,34 +21,10 @@ const LINES = 30_000
 const file = join(work, 'tickets.ndjson')
 writeFileSync(file, [...generateTickets({ count: LINES, seed: 7, providerId: PROVIDER_A })].map((t) => JSON.stringify(t)).join('\n') + '\n')
 
-async function storeEnv(kind: 'embedded' | 'postgres'): Promise<{ env: Record<string, string>; dispose: () => Promise<void> }> {
-  if (kind === 'embedded') {
-    const dataDir = join(work, 'data')
-    cpSync(inject('pgliteTemplate'), dataDir, { recursive: true })
-    return { env: { TICKETS_DATA_DIR: dataDir }, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) }
-  }
-  const name = `tickets_crash_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(TEST_DATABASE_URL!)
-  url.pathname = `/${name}`
-  return {
-    env: { TICKETS_DATABASE_URL: url.toString() },
-    dispose: async () => {
-      const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL })
-      await cleanup.connect()
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await cleanup.end()
-    },
-  }
-}
-
 for (const kind of ['embedded', 'postgres'] as const) {
   describe.skipIf(!STORE_KINDS.includes(kind))(`kill -9 during an import [${kind}]`, () => {
     it('leaves nothing of the import, opens without repair, and the import then completes', async () => {
-      const { env, dispose } = await storeEnv(kind)
+      const { env, dispose } = await freshStoreEnv(kind)
       try {
         expect((await runCli(['migrate'], env)).code).toBe(0)
         const child = spawnCli(['import', file, '--provider', PROVIDER_A], env)
