@@ -21,8 +21,9 @@ import { ClientConcurrency } from '../limits/client-concurrency.js'
 import { Lifecycle } from './lifecycle.js'
 import './route-config.js'
 import type { Metrics } from '../observability/metrics.js'
+import { countResponses } from '../observability/http-metrics.js'
+import { serverOptions, type ServerLimits } from './server-options.js'
 import { requestSerializers } from '../observability/log-redaction.js'
-import { TOKEN_PATH } from './routes/oauth.js'
 
 export interface AppOptions {
   store: TicketStore
@@ -45,13 +46,6 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** Where request, problem, rate-limit and token counts go (the server's /metrics). */
   metrics?: Metrics
-}
-
-export interface ServerLimits {
-  requestTimeoutMs: number
-  headersTimeoutMs: number
-  keepAliveTimeoutMs: number
-  maxConnections: number
 }
 
 export interface AppContext {
@@ -172,38 +166,4 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 function withRedaction(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   if (logger === false || logger === undefined) return false
   return { ...(logger === true ? {} : logger), serializers: requestSerializers }
-}
-
-function countResponses(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    // The route's pattern, never the raw URL: label values must stay few.
-    const route = request.routeOptions.url ?? 'unmatched'
-    const status = reply.statusCode
-    metrics.requests.inc({ route, method: request.method, status })
-    metrics.requestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000)
-    if (request.problemCode) metrics.problems.inc({ code: request.problemCode })
-    if (route === TOKEN_PATH) {
-      if (status === 200) metrics.tokensIssued.inc()
-      else metrics.tokenRefusals.inc({ error: request.problemCode ?? String(status) })
-    }
-  })
-}
-
-/**
- * Timeouts on every phase of a connection (Fastify disables most by default): the headers,
- * the whole request, idle keep-alive, and a socket that goes silent. Node checks the first two
- * every `connectionsCheckingInterval`, so that is set well below them.
- */
-function serverOptions(limits: ServerLimits): FastifyServerOptions {
-  return {
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    // A socket with no traffic either way for this long is dead or hostile (a response in
-    // progress always sends within the statement timeout).
-    connectionTimeout: Math.max(limits.requestTimeoutMs, limits.keepAliveTimeoutMs) + 5_000,
-    http: {
-      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs / 2),
-    },
-  } as FastifyServerOptions
 }

@@ -51,7 +51,7 @@ export class Metrics {
 
   readonly tokenRefusals = new Counter({
     name: 'tickets_token_refusals_total',
-    help: 'Token requests refused, by RFC 6749 error code.',
+    help: 'Token requests refused, by problem code (invalid-client, rate-limited, ...).',
     labelNames: ['error'] as const,
     registers: [this.registry],
   })
