@@ -14,6 +14,7 @@ import { countTickets, totalExpression } from './count-sql.js'
 import type { Pool } from './drivers/pool.js'
 import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
 import { buildPageDocsQuery, buildPageQuery } from './list-sql.js'
+import { updateTicketRow } from './update-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -111,17 +112,9 @@ export class SqlStore implements TicketStore {
       if (!row) return { status: 'not-found' } as const
       const current = rowToTicket(row)
       if (options.precondition && !options.precondition(current)) return { status: 'precondition-failed', ticket: current } as const
-      const updated = await trx
-        .updateTable('tickets')
-        .set({
-          ...(patch.external_reference !== undefined ? { external_reference: patch.external_reference } : {}),
-          ...(patch.externally_processed !== undefined ? { externally_processed: patch.externally_processed } : {}),
-          // Never before created_at (a CHECK constraint), even if this clock lags the importer's.
-          updated_at: sql<string>`greatest(${options.now.toISOString()}::timestamptz, created_at)`,
-        })
-        .where('id', '=', id)
-        .returning(TICKET_COLUMNS)
-        .executeTakeFirstOrThrow()
+      const updated = await updateTicketRow(trx, scope.providerId, id, patch, options.now)
+      // Unreachable while the row is locked above; kept so that the guard can never be silent.
+      if (!updated) return { status: 'not-found' } as const
       return { status: 'updated', ticket: rowToTicket(updated) } as const
     })
   }
