@@ -6,6 +6,7 @@
 import { sql, type Transaction } from 'kysely'
 import { ImportLineError } from '../domain/import-errors.js'
 import type { Database } from './database.js'
+import { LOCK_TIMEOUT_MS, limitLockWaits, waitingFor } from './lock-timeout.js'
 import type { ImportResult, ImportTicket } from './store.js'
 import { TICKET_COLUMNS } from './ticket-row.js'
 
@@ -92,10 +93,22 @@ export async function importTickets(
   trx: Transaction<Database>,
   batches: AsyncIterable<ImportTicket[]>,
   onProgress?: (lines: number) => void,
+  lockTimeoutMs = LOCK_TIMEOUT_MS,
 ): Promise<ImportResult> {
   // A large import legitimately runs longer than the per-statement limit that protects the
-  // API; the limit is lifted for this transaction only.
+  // API; the limit is lifted for this transaction only. Lock waits stay bounded (lock-timeout.ts).
   await sql`SET LOCAL statement_timeout = 0`.execute(trx)
+  await limitLockWaits(trx, lockTimeoutMs)
+  return waitingFor('a lock on the tickets table (another transaction holds it, e.g. a migration or a long query)', lockTimeoutMs, () =>
+    stageAndWrite(trx, batches, onProgress),
+  )
+}
+
+async function stageAndWrite(
+  trx: Transaction<Database>,
+  batches: AsyncIterable<ImportTicket[]>,
+  onProgress?: (lines: number) => void,
+): Promise<ImportResult> {
   await createStaging(trx)
   let lines = 0
   // The next batch is parsed and validated (CPU, here) while the current one is written

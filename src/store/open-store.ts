@@ -19,6 +19,8 @@ export interface StoreOptions {
   role?: string
   poolSize?: number
   statementTimeoutMs?: number
+  /** How long migrations and imports wait for a lock (default 10 s; tests shorten it). */
+  lockTimeoutMs?: number
   onPoolError?: (error: Error) => void
   onWait?: (message: string) => void
 }
@@ -26,6 +28,7 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
   let store: SqlStore
   let pool: Pool
+  const storeOptions = { ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}) }
   if (options.databaseUrl) {
     pool = createPgPool({
       connectionString: options.databaseUrl,
@@ -33,7 +36,7 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
       ...(options.onPoolError ? { onError: options.onPoolError } : {}),
     })
-    store = new SqlStore('postgres', createDb(pool), async () => {}, false)
+    store = new SqlStore('postgres', createDb(pool), async () => {}, false, storeOptions)
   } else {
     const embedded = await openEmbeddedPool(options.dataDir, {
       serve: options.serveEmbedded ?? false,
@@ -41,11 +44,11 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       ...(options.onWait ? { onWait: options.onWait } : {}),
     })
     pool = embedded.pool
-    store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true)
+    store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true, storeOptions)
   }
   if (options.migrate ?? true) {
     try {
-      await migrate(store.db)
+      await migrate(store.db, storeOptions)
     } catch (error) {
       await store.close().catch(() => undefined)
       throw error

@@ -43,6 +43,11 @@ function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
   }
 }
 
+export interface SqlStoreOptions {
+  /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
+  lockTimeoutMs?: number
+}
+
 export class SqlStore implements TicketStore {
   #signingSecret: string | undefined
   #clients: ClientCache | undefined
@@ -54,6 +59,7 @@ export class SqlStore implements TicketStore {
     private readonly onClose: () => Promise<void>,
     /** PGlite has no autovacuum: without a VACUUM after bulk writes, counts stay slow. */
     private readonly vacuumAfterImport: boolean,
+    private readonly options: SqlStoreOptions = {},
   ) {}
 
   async listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage> {
@@ -120,7 +126,7 @@ export class SqlStore implements TicketStore {
   }
 
   async importTickets(batches: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult> {
-    const result = await this.db.transaction().execute((trx) => importTickets(trx, batches, onProgress))
+    const result = await this.db.transaction().execute((trx) => importTickets(trx, batches, onProgress, this.options.lockTimeoutMs))
     if (this.vacuumAfterImport) await sql`VACUUM ANALYZE tickets`.execute(this.db)
     else await sql`ANALYZE tickets`.execute(this.db)
     return result
