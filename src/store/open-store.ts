@@ -21,6 +21,10 @@ export interface StoreOptions {
   statementTimeoutMs?: number
   /** How long migrations and imports wait for a lock (default 10 s; tests shorten it). */
   lockTimeoutMs?: number
+  /** How long a cached API client is trusted (default 30 s; tests shorten it). */
+  clientCacheTtlMs?: number
+  /** How often the PostgreSQL LISTEN connection proves it is alive (default 15 s; tests shorten it). */
+  listenHeartbeatMs?: number
   onPoolError?: (error: Error) => void
   onWait?: (message: string) => void
 }
@@ -28,13 +32,17 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
   let store: SqlStore
   let pool: Pool
-  const storeOptions = { ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}) }
+  const storeOptions = {
+    ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+    ...(options.clientCacheTtlMs !== undefined ? { clientCacheTtlMs: options.clientCacheTtlMs } : {}),
+  }
   if (options.databaseUrl) {
     pool = createPgPool({
       connectionString: options.databaseUrl,
       ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
       ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
       ...(options.onPoolError ? { onError: options.onPoolError } : {}),
+      ...(options.listenHeartbeatMs !== undefined ? { heartbeatMs: options.listenHeartbeatMs } : {}),
     })
     store = new SqlStore('postgres', createDb(pool), async () => {}, false, storeOptions)
   } else {

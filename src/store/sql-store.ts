@@ -46,6 +46,8 @@ function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
 export interface SqlStoreOptions {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
   lockTimeoutMs?: number
+  /** How long a cached API client is trusted without a query (default client-cache.ts's 30 s). */
+  clientCacheTtlMs?: number
 }
 
 export class SqlStore implements TicketStore {
@@ -179,7 +181,7 @@ export class SqlStore implements TicketStore {
    */
   async cacheClients(pool: Pool): Promise<void> {
     if (!pool.listen || this.#clients) return
-    const cache = new ClientCache()
+    const cache = new ClientCache(this.options.clientCacheTtlMs !== undefined ? { ttlMs: this.options.clientCacheTtlMs } : {})
     this.#clients = cache
     this.#unlisten = await pool.listen(CLIENT_CHANNEL, {
       onNotify: (clientId) => cache.evict(clientId),
