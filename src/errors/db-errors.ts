@@ -9,6 +9,9 @@ const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
 const DRIVER_CONNECTION_MESSAGES = [
   /^timeout exceeded when trying to connect/i,
   /^Connection terminated/i,
+  // A query on a connection that already broke, e.g. Kysely's ROLLBACK after a failed statement
+  // (its error then replaces the first one).
+  /has encountered a connection error and is not queryable/i,
   /PGlite is closed/i,
   /driver has already been destroyed/i,
   /Cannot use a pool after calling end/i,

@@ -32,6 +32,10 @@ describe('fromDatabaseError', () => {
     expect([error?.slug, error?.status, error?.extras.headers?.['retry-after']]).toEqual(['store-unavailable', 503, '5'])
   })
 
+  it('maps a query on an already broken connection (Kysely’s ROLLBACK after the failure) to 503 store-unavailable', () => {
+    expect(fromDatabaseError(new Error('Client has encountered a connection error and is not queryable'))?.slug).toBe('store-unavailable')
+  })
+
   it.each(['22003', '22007', '22008', '22P02', '22021', '22000'])('maps the data exception %s to a 400 invalid-value', (code) => {
     const error = fromDatabaseError(pgError(code))
     expect([error?.slug, error?.status]).toEqual(['invalid-value', 400])
