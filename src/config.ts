@@ -225,6 +225,11 @@ export function describeConfig(config: Readonly<Config>): Array<{ key: string; e
   })
 }
 
+// Connection parameters that may carry a secret or the path to one (libpq's and node-postgres'
+// names); any parameter whose name mentions a password, secret, key or token is hidden too.
+const SENSITIVE_PARAMETERS = new Set(['password', 'sslpassword', 'sslkey', 'sslcert', 'sslrootcert', 'sslcrl', 'passfile', 'user'])
+const SENSITIVE_NAME = /pass|secret|key|token|cred/i
+
 /** Keeps a URL's host and database visible (what people need to check), hides the credentials. */
 function redactUrl(value: string): string {
   try {
@@ -233,6 +238,11 @@ function redactUrl(value: string): string {
       url.username = '***'
       url.password = ''
     }
+    // Query parameters are credentials too: postgres://db/tickets?password=… is a valid URL.
+    const sensitive = (name: string) => SENSITIVE_PARAMETERS.has(name.toLowerCase()) || SENSITIVE_NAME.test(name)
+    const parameters = [...url.searchParams]
+    if (parameters.some(([name]) => sensitive(name)))
+      url.search = new URLSearchParams(parameters.map(([name, v]): [string, string] => [name, sensitive(name) ? '***' : v])).toString()
     return url.toString()
   } catch {
     return '***'

@@ -7,6 +7,7 @@ import { ImportFailedError, readImportBatches } from '../domain/import-lines.js'
 import { FieldError, parseUuid } from '../domain/values.js'
 import { loadConfig } from '../config.js'
 import { openConfiguredStore } from './open.js'
+import { describeStartupError } from './startup-errors.js'
 import { parseCommandArgs, UsageError } from './usage.js'
 
 function providerOption(value: string | undefined): string | undefined {
@@ -36,7 +37,8 @@ export async function importCommand(args: string[]): Promise<number> {
     process.stderr.write(`tickets: cannot read ${positionals[0]}: ${(error as Error).message}\n`)
     return 1
   }
-  const store = await openConfiguredStore(loadConfig(), 'tickets import')
+  const config = loadConfig()
+  const store = await openConfiguredStore(config, 'tickets import')
   const started = Date.now()
   let lastReport = started
   try {
@@ -56,6 +58,10 @@ export async function importCommand(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ImportFailedError || error instanceof ImportLineError) {
       process.stderr.write(`${error.message}\ntickets: nothing was imported\n`)
+      return 1
+    }
+    if ((error as { code?: unknown }).code === '55P03') {
+      process.stderr.write(`tickets: ${describeStartupError(error, config)}; nothing was imported\n`)
       return 1
     }
     throw error

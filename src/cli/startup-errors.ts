@@ -17,6 +17,8 @@ export function describeStartupError(error: unknown, config?: Readonly<Config>):
   if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join('; ')}`
   const message = error instanceof Error ? error.message : String(error)
   const target = config ? where(config) : 'the store'
+  // A lock wait that gave up (lock-timeout.ts) already says what it waited for.
+  if ((error as { code?: unknown } | undefined)?.code === '55P03') return `${message} on ${target}`
   const known = fromDatabaseError(error)
   if (known?.slug === 'query-timeout') return `a statement on ${target} timed out: ${message}`
   if (known) return `cannot reach ${target}: ${message || (error as { code?: string }).code}`

@@ -170,14 +170,19 @@ export const FILTER_NAMES = Object.keys(FILTERS) as FilterName[]
 /** Parameters whose empty value is meaningful; every other parameter rejects `name=`. */
 export const EMPTY_VALUE_ALLOWED: ReadonlySet<string> = new Set<FilterName>(['vin', 'external_reference'])
 
-/** Fields `sort_by` accepts. Nullable ones sort their nulls last in both directions. */
+/**
+ * Fields `sort_by` accepts. Nullable ones sort their nulls last in both directions. `parse` is
+ * the column's codec: it checks a cursor's value against the column's type and range and
+ * returns it as the text the SQL binds (a value the column cannot hold never reaches the store).
+ */
+const sortText = (parse: (raw: string) => unknown) => (raw: string) => String(parse(raw))
 export const SORT_FIELDS = {
-  created_at: { column: 'created_at', nullable: false },
-  updated_at: { column: 'updated_at', nullable: false },
-  assigned_at: { column: 'assigned_at', nullable: true },
-  finished_at: { column: 'finished_at', nullable: true },
-  ticket_number: { column: 'ticket_number', nullable: false },
-} as const satisfies Record<string, { column: TicketColumn; nullable: boolean }>
+  created_at: { column: 'created_at', nullable: false, parse: sortText(parseDateTime) },
+  updated_at: { column: 'updated_at', nullable: false, parse: sortText(parseDateTime) },
+  assigned_at: { column: 'assigned_at', nullable: true, parse: sortText(parseDateTime) },
+  finished_at: { column: 'finished_at', nullable: true, parse: sortText(parseDateTime) },
+  ticket_number: { column: 'ticket_number', nullable: false, parse: sortText(parseInt64) },
+} as const satisfies Record<string, { column: TicketColumn; nullable: boolean; parse: (raw: string) => string }>
 
 export type SortField = keyof typeof SORT_FIELDS
 export const SORT_FIELD_NAMES = Object.keys(SORT_FIELDS) as SortField[]

@@ -8,6 +8,7 @@ export const ERROR_CATALOG = {
   'invalid-pagination': { status: 400, title: 'Bad Request' },
   'invalid-path': { status: 400, title: 'Bad Request' },
   'invalid-body': { status: 400, title: 'Bad Request' },
+  'invalid-value': { status: 400, title: 'Bad Request' },
   'invalid-request': { status: 400, title: 'Bad Request' },
   'unsupported-grant-type': { status: 400, title: 'Bad Request' },
   'invalid-scope': { status: 400, title: 'Bad Request' },

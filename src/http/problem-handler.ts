@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Problem, ProblemError } from '../contract/problem.js'
 import { AppError, isAppError } from '../errors/app-error.js'
-import { fromDatabaseError } from '../errors/db-errors.js'
+import { fromDatabaseError, isDataException } from '../errors/db-errors.js'
 import { TICKET_FIELDS } from '../contract/ticket.js'
 import { allowedMethods } from './route-table.js'
 import { BODY_LIMIT_BYTES } from './body-limits.js'
@@ -111,6 +111,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const appError = toAppError(error, config.accepts ?? [], config.bodyLimit)
     if (!appError || appError.status >= 500) {
       request.log.error({ err: error, requestId: request.id }, 'request failed')
+    } else if (isDataException(error)) {
+      // A 400 for the client, but a parser let the value through: worth fixing, hence warn.
+      request.log.warn({ err: error, requestId: request.id, code: appError.slug }, 'the database refused a value the request parsers accepted')
     } else {
       request.log.info({ code: appError.slug, status: appError.status }, appError.detail)
     }

@@ -2,14 +2,7 @@
 // so several apps in one process, as in the tests, never collide). Served by metrics-server.ts
 // on a separate listener.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-
-export interface PoolStats {
-  /** Connections open (PostgreSQL) or sessions holding the embedded store's lock. */
-  total: number
-  idle: number
-  /** Callers waiting for a connection. */
-  waiting: number
-}
+import type { PoolStats } from '../store/drivers/pool.js'
 
 export class Metrics {
   readonly registry = new Registry()

@@ -1,10 +1,12 @@
 // Bulk import inside one transaction: stream validated lines into a temporary staging table,
 // check the rules that need the whole file or the existing data (duplicate ids, ticket
-// numbers, tickets of another provider) with set queries that name the line, then upsert
-// everything in one statement. Any failure throws and the caller's transaction rolls back.
+// numbers) with set queries that name the line, then upsert everything in one statement that
+// only updates the provider's own tickets (and name the line of any other's). Any failure
+// throws and the caller's transaction rolls back.
 import { sql, type Transaction } from 'kysely'
 import { ImportLineError } from '../domain/import-errors.js'
 import type { Database } from './database.js'
+import { LOCK_TIMEOUT_MS, limitLockWaits, waitingFor } from './lock-timeout.js'
 import type { ImportResult, ImportTicket } from './store.js'
 import { TICKET_COLUMNS } from './ticket-row.js'
 
@@ -17,7 +19,7 @@ const ident = (names: readonly string[]) => sql.raw(names.map((n) => `"${n}"`).j
  * the per-value work (casts to uuid, timestamptz, the enum) far faster than escaping thousands
  * of array elements in JavaScript would.
  */
-async function stage(trx: Transaction<Database>, batch: ImportTicket[]): Promise<void> {
+export async function stage(trx: Transaction<Database>, batch: ImportTicket[]): Promise<void> {
   const rows = JSON.stringify(batch.map(({ line, providerId, ticket }) => ({ ...ticket, provider_id: providerId, line })))
   await sql`INSERT INTO import_staging SELECT * FROM json_populate_recordset(NULL::import_staging, ${rows}::json)`.execute(trx)
 }
@@ -40,7 +42,12 @@ async function firstConflict(trx: Transaction<Database>): Promise<ImportLineErro
     ORDER BY s.line LIMIT 1`.execute(trx)
   if (taken.rows[0])
     return new ImportLineError(Number(taken.rows[0].line), 'ticket_number', `is already used by ticket ${taken.rows[0].id}`)
+  // Ids of another provider's tickets are checked by upsertStaged, right after its write.
+  return undefined
+}
 
+/** The first staged line whose id is a ticket of another provider. */
+async function firstForeign(trx: Transaction<Database>): Promise<ImportLineError | undefined> {
   const foreign = await sql<{ line: string }>`
     SELECT s.line FROM import_staging s JOIN tickets t ON t.id = s.id AND t.provider_id <> s.provider_id
     ORDER BY s.line LIMIT 1`.execute(trx)
@@ -49,17 +56,60 @@ async function firstConflict(trx: Transaction<Database>): Promise<ImportLineErro
   return undefined
 }
 
+/** The staging table: the columns of tickets (its document is derived) plus the input line. */
+export async function createStaging(trx: Transaction<Database>): Promise<void> {
+  await sql`CREATE TEMPORARY TABLE import_staging (LIKE tickets INCLUDING DEFAULTS, line bigint NOT NULL) ON COMMIT DROP`.execute(trx)
+  // The document is derived from the other columns by a trigger on tickets (migration 0005).
+  await sql`ALTER TABLE import_staging DROP COLUMN doc`.execute(trx)
+}
+
+/**
+ * Writes the staged rows in one statement. An existing ticket is only updated if it belongs
+ * to the same provider: the statement itself can never touch another provider's row, whatever
+ * was (or was not) checked before. A line it skipped for that reason is then reported like any
+ * other clash (`line N: id: …`), and the caller's transaction rolls back: nothing is imported.
+ * Checking after the write rather than before costs one pass, not two, and also catches a
+ * ticket another transaction committed meanwhile.
+ */
+export async function upsertStaged(trx: Transaction<Database>): Promise<{ inserted: number; updated: number }> {
+  // Rows that are already identical are skipped, so importing a file twice writes nothing.
+  const changed = sql.join(STORED.map((c) => sql`${sql.ref(`tickets.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`), sql` OR `)
+  const result = await sql<{ inserted: string; updated: string }>`
+    WITH upserted AS (
+      INSERT INTO tickets (${ident(STORED)})
+      SELECT ${ident(STORED)} FROM import_staging ORDER BY provider_id, created_at
+      ON CONFLICT (id) DO UPDATE SET ${sql.raw(STORED.filter((c) => c !== 'id').map((c) => `"${c}" = excluded."${c}"`).join(', '))}
+      WHERE tickets.provider_id = excluded.provider_id AND (${changed})
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted
+  `.execute(trx)
+  const foreign = await firstForeign(trx)
+  if (foreign) throw foreign
+  return { inserted: Number(result.rows[0]?.inserted ?? 0), updated: Number(result.rows[0]?.updated ?? 0) }
+}
+
 export async function importTickets(
   trx: Transaction<Database>,
   batches: AsyncIterable<ImportTicket[]>,
   onProgress?: (lines: number) => void,
+  lockTimeoutMs = LOCK_TIMEOUT_MS,
 ): Promise<ImportResult> {
   // A large import legitimately runs longer than the per-statement limit that protects the
-  // API; the limit is lifted for this transaction only.
+  // API; the limit is lifted for this transaction only. Lock waits stay bounded (lock-timeout.ts).
   await sql`SET LOCAL statement_timeout = 0`.execute(trx)
-  await sql`CREATE TEMPORARY TABLE import_staging (LIKE tickets INCLUDING DEFAULTS, line bigint NOT NULL) ON COMMIT DROP`.execute(trx)
-  // The document is derived from the other columns by a trigger on tickets (migration 0005).
-  await sql`ALTER TABLE import_staging DROP COLUMN doc`.execute(trx)
+  await limitLockWaits(trx, lockTimeoutMs)
+  return waitingFor('a lock on the tickets table (another transaction holds it, e.g. a migration or a long query)', lockTimeoutMs, () =>
+    stageAndWrite(trx, batches, onProgress),
+  )
+}
+
+async function stageAndWrite(
+  trx: Transaction<Database>,
+  batches: AsyncIterable<ImportTicket[]>,
+  onProgress?: (lines: number) => void,
+): Promise<ImportResult> {
+  await createStaging(trx)
   let lines = 0
   // The next batch is parsed and validated (CPU, here) while the current one is written
   // (PostgreSQL, elsewhere): the two overlap instead of taking turns.
@@ -83,21 +133,8 @@ export async function importTickets(
   if (conflict) throw conflict
 
   const rebuild = (await isBulk(trx, lines)) ? await dropSecondaryIndexes(trx) : []
-  // Rows that are already identical are skipped, so importing a file twice writes nothing.
-  const changed = sql.join(STORED.map((c) => sql`${sql.ref(`tickets.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`), sql` OR `)
-  const result = await sql<{ inserted: string; updated: string }>`
-    WITH upserted AS (
-      INSERT INTO tickets (${ident(STORED)})
-      SELECT ${ident(STORED)} FROM import_staging ORDER BY provider_id, created_at
-      ON CONFLICT (id) DO UPDATE SET ${sql.raw(STORED.filter((c) => c !== 'id').map((c) => `"${c}" = excluded."${c}"`).join(', '))}
-      WHERE ${changed}
-      RETURNING (xmax = 0) AS inserted
-    )
-    SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted
-  `.execute(trx)
+  const { inserted, updated } = await upsertStaged(trx)
   for (const definition of rebuild) await sql.raw(definition).execute(trx)
-  const inserted = Number(result.rows[0]?.inserted ?? 0)
-  const updated = Number(result.rows[0]?.updated ?? 0)
   return { inserted, updated, unchanged: lines - inserted - updated }
 }
 

@@ -19,6 +19,12 @@ export interface StoreOptions {
   role?: string
   poolSize?: number
   statementTimeoutMs?: number
+  /** How long migrations and imports wait for a lock (default 10 s; tests shorten it). */
+  lockTimeoutMs?: number
+  /** How long a cached API client is trusted (default 30 s; tests shorten it). */
+  clientCacheTtlMs?: number
+  /** How often the PostgreSQL LISTEN connection proves it is alive (default 15 s; tests shorten it). */
+  listenHeartbeatMs?: number
   onPoolError?: (error: Error) => void
   onWait?: (message: string) => void
 }
@@ -26,16 +32,21 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
   let store: SqlStore
   let pool: Pool
+  const storeOptions = {
+    ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+    ...(options.clientCacheTtlMs !== undefined ? { clientCacheTtlMs: options.clientCacheTtlMs } : {}),
+  }
   if (options.databaseUrl) {
     const pgPool = createPgPool({
       connectionString: options.databaseUrl,
       ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
       ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
       ...(options.onPoolError ? { onError: options.onPoolError } : {}),
+      ...(options.listenHeartbeatMs !== undefined ? { heartbeatMs: options.listenHeartbeatMs } : {}),
     })
     pool = pgPool
-    store = new SqlStore('postgres', createDb(pool), async () => {}, false)
-    store.poolStats = () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount })
+    store = new SqlStore('postgres', createDb(pool), async () => {}, false, storeOptions)
+    if (pgPool.stats) store.poolStats = () => pgPool.stats!()
   } else {
     const embedded = await openEmbeddedPool(options.dataDir, {
       serve: options.serveEmbedded ?? false,
@@ -44,11 +55,11 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       ...(options.onWait ? { onWait: options.onWait } : {}),
     })
     pool = embedded.pool
-    store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true)
+    store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true, storeOptions)
   }
   if (options.migrate ?? true) {
     try {
-      await migrate(store.db)
+      await migrate(store.db, storeOptions)
     } catch (error) {
       await store.close().catch(() => undefined)
       throw error

@@ -10,12 +10,12 @@ import type { ApiClientsTable, Db } from './database.js'
 import { importTickets } from './import-sql.js'
 import { ClientCache } from './client-cache.js'
 import { countTickets, totalExpression } from './count-sql.js'
-import type { Pool } from './drivers/pool.js'
-import type { PoolStats } from '../observability/metrics.js'
+import type { Pool, PoolStats } from './drivers/pool.js'
 import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
 import { buildPageDocsQuery, buildPageQuery } from './list-sql.js'
 import type { NewSigningKey, SigningKeyStore, StoredSigningKey } from './signing-key-store.js'
 import { listSigningKeys, rotateSigningKey } from './signing-keys-sql.js'
+import { updateTicketRow } from './update-sql.js'
 import type {
   ApiClient,
   ExportedTicket,
@@ -44,6 +44,13 @@ function rowToClient(row: Selectable<ApiClientsTable>): ApiClient {
   }
 }
 
+export interface SqlStoreOptions {
+  /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
+  lockTimeoutMs?: number
+  /** How long a cached API client is trusted without a query (default client-cache.ts's 30 s). */
+  clientCacheTtlMs?: number
+}
+
 export class SqlStore implements TicketStore, SigningKeyStore {
   #clients: ClientCache | undefined
   #unlisten: (() => Promise<void>) | undefined
@@ -57,6 +64,7 @@ export class SqlStore implements TicketStore, SigningKeyStore {
     private readonly onClose: () => Promise<void>,
     /** PGlite has no autovacuum: without a VACUUM after bulk writes, counts stay slow. */
     private readonly vacuumAfterImport: boolean,
+    private readonly options: SqlStoreOptions = {},
   ) {}
 
   async listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage> {
@@ -115,23 +123,15 @@ export class SqlStore implements TicketStore, SigningKeyStore {
       if (!row) return { status: 'not-found' } as const
       const current = rowToTicket(row)
       if (options.precondition && !options.precondition(current)) return { status: 'precondition-failed', ticket: current } as const
-      const updated = await trx
-        .updateTable('tickets')
-        .set({
-          ...(patch.external_reference !== undefined ? { external_reference: patch.external_reference } : {}),
-          ...(patch.externally_processed !== undefined ? { externally_processed: patch.externally_processed } : {}),
-          // Never before created_at (a CHECK constraint), even if this clock lags the importer's.
-          updated_at: sql<string>`greatest(${options.now.toISOString()}::timestamptz, created_at)`,
-        })
-        .where('id', '=', id)
-        .returning(TICKET_COLUMNS)
-        .executeTakeFirstOrThrow()
+      const updated = await updateTicketRow(trx, scope.providerId, id, patch, options.now)
+      // Unreachable while the row is locked above; kept so that the guard can never be silent.
+      if (!updated) return { status: 'not-found' } as const
       return { status: 'updated', ticket: rowToTicket(updated) } as const
     })
   }
 
   async importTickets(batches: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult> {
-    const result = await this.db.transaction().execute((trx) => importTickets(trx, batches, onProgress))
+    const result = await this.db.transaction().execute((trx) => importTickets(trx, batches, onProgress, this.options.lockTimeoutMs))
     if (this.vacuumAfterImport) await sql`VACUUM ANALYZE tickets`.execute(this.db)
     else await sql`ANALYZE tickets`.execute(this.db)
     return result
@@ -184,7 +184,7 @@ export class SqlStore implements TicketStore, SigningKeyStore {
    */
   async cacheClients(pool: Pool): Promise<void> {
     if (!pool.listen || this.#clients) return
-    const cache = new ClientCache()
+    const cache = new ClientCache(this.options.clientCacheTtlMs !== undefined ? { ttlMs: this.options.clientCacheTtlMs } : {})
     this.#clients = cache
     this.#unlisten = await pool.listen(CLIENT_CHANNEL, {
       onNotify: (clientId) => cache.evict(clientId),

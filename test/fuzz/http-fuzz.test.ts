@@ -190,6 +190,59 @@ const listRequest = fc
     printable({ method: 'GET', url: `/v2/tickets/tickets${qs ? `?${qs}` : ''}`, headers: accept === null ? {} : { accept }, auth: AS_A, body: undefined }),
   )
 
+// ---- forged cursors ---------------------------------------------------------------------------------
+// `after` is a cursor this API made, but nothing stops a client from forging one: random bytes,
+// base64 of hostile JSON, well-shaped cursors whose values are out of range, of the wrong type
+// or huge. Each must be a 2xx (a forged cursor can be a valid one) or a problem, never a 5xx.
+const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined').toString('base64url')
+const sortSpec = fc
+  .uniqueArray(fc.constantFrom(...SORT_FIELD_NAMES), { minLength: 1, maxLength: 3 })
+  .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('asc', 'desc').map((d): [string, string] => [f, d]))))
+const cursorValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 2, arbitrary: validDate.map((d) => d.toISOString()) },
+  fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
+  fc.constantFrom(
+    '9223372036854775807', '9223372036854775808', '9999999999999999999', '-9223372036854775809', '-0', '007', '1e3', ' 1',
+    '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '10000-01-01T00:00:00Z', '0000-12-31T23:59:59Z', '2024-02-30T00:00:00Z',
+    '2024-01-01T00:00:00.1234567Z', 'infinity', '-infinity', 'epoch', 'allballs', 'now', 'NaN', '',
+  ),
+  fc.constant(null),
+  fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
+  hostile,
+)
+/** Mostly a value the field could hold, often one just out of its range, now and then anything. */
+const fieldValue = (field: string): fc.Arbitrary<unknown> =>
+  field === 'ticket_number'
+    ? fc.oneof(
+        { weight: 3, arbitrary: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) },
+        { weight: 3, arbitrary: fc.oneof(fc.bigInt({ min: 2n ** 63n, max: 10n ** 19n - 1n }), fc.bigInt({ min: -(10n ** 19n) + 1n, max: -(2n ** 63n) - 1n })).map(String) },
+        cursorValue,
+      )
+    : fc.oneof(
+        { weight: 3, arbitrary: validDate.map((d) => d.toISOString()) },
+        { weight: 2, arbitrary: fc.constantFrom('0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '9999-12-31T23:59:59-01:00', '0001-01-01T00:00:00+01:00', '294277-01-01T00:00:00Z') },
+        cursorValue,
+      )
+const cursorId: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: uuid }, oddUuid, hostile, fc.integer(), fc.constant(null))
+const forgedCursor = sortSpec.chain((sort) =>
+  fc.oneof(
+    // Well-shaped for this sort, so that it gets past the shape checks to the values.
+    { weight: 4, arbitrary: fc.record({ v: fc.tuple(...sort.map(([field]) => fieldValue(field))), id: cursorId }).map(({ v, id }) => ({ sort, after: b64({ s: sort, v, id }) })) },
+    // Nearly shaped: members missing, extra, of the wrong type or length.
+    fc.dictionary(fc.constantFrom('s', 'v', 'id', '__proto__', 'x'), fc.oneof(fc.constant(sort), fc.array(cursorValue, { maxLength: 4 }), cursorId, fc.jsonValue({ maxDepth: 2 })), { maxKeys: 4 })
+      .map((o) => ({ sort, after: b64(o) })),
+    fc.jsonValue({ maxDepth: 3 }).map((j) => ({ sort, after: b64(j) })),
+    fc.string({ unit: 'binary', maxLength: 60 }).map((t) => ({ sort, after: b64(t) })),
+    fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ sort, after: Buffer.from(bytes).toString('base64url') })),
+    fc.constantFrom(3_000, 100_000).map((n) => ({ sort, after: b64({ s: sort, v: sort.map(() => '9'.repeat(n)), id: A_IDS[0] }) })),
+    encoded(hostile).map((after) => ({ sort, after })),
+  ),
+)
+const cursorRequest = fc.tuple(forgedCursor, fc.option(validishQuery, { freq: 3 })).map(([{ sort, after }, qs]) => {
+  const sortBy = sort.map(([field, direction]) => `sort_by[${field}]=${direction}`).join('&')
+  return printable({ method: 'GET', url: `/v2/tickets/tickets?${sortBy}&after=${after}${qs ? `&${qs.replace(/(^|&)sort_by[^&]*/g, '')}` : ''}`, headers: {}, auth: AS_A, body: undefined })
+})
+
 // ---- single-ticket paths --------------------------------------------------------------------------
 const segment = fc.oneof(
   { weight: 4, arbitrary: uuid },
@@ -495,6 +548,7 @@ describeEachStore(
       )
 
     it('answers random and hostile list query strings with a 2xx or a problem, never a 5xx', () => check(listRequest, 800), TIMEOUT)
+    it('answers forged after= cursors with a 2xx or a problem, never a 5xx', () => check(cursorRequest, 400), TIMEOUT)
     it('answers random paths under /v2/tickets/tickets/ with a 2xx, 304 or a problem', () => check(pathRequest, 600), TIMEOUT)
     it('answers random PATCH bodies and content types with a 2xx or a problem', () => check(patchRequest, 600), TIMEOUT)
     it('answers random token requests with a token or an RFC 6749 problem', () => check(tokenRequest, 200), TIMEOUT)
@@ -517,6 +571,9 @@ describeEachStore(
       ['a ticket id longer than 100 characters', { method: 'GET', url: `/v2/tickets/tickets/${'a'.repeat(101)}`, headers: {}, auth: AS_A, body: undefined }, undefined],
       ['a body one byte over 1 MiB', { method: 'PATCH', url: `/v2/tickets/tickets/${A_IDS[0]}`, headers: JSON_TYPE, auth: AS_A, body: { huge: BODY_LIMIT_BYTES + 1, char: 'x' } }, 413],
       ['100 000 nested arrays', { method: 'PATCH', url: `/v2/tickets/tickets/${A_IDS[0]}`, headers: JSON_TYPE, auth: AS_A, body: { deep: 100_000, open: '[', close: ']' } }, 400],
+      ['a cursor whose ticket_number is beyond int64', { method: 'GET', url: `/v2/tickets/tickets?sort_by[ticket_number]=asc&after=${b64({ s: [['ticket_number', 'asc']], v: ['9999999999999999999'], id: A_IDS[0] })}`, headers: {}, auth: AS_A, body: undefined }, 400],
+      ['a cursor whose date is past the year 9999', { method: 'GET', url: `/v2/tickets/tickets?after=${b64({ s: [['created_at', 'asc']], v: ['10000-01-01T00:00:00Z'], id: A_IDS[0] })}`, headers: {}, auth: AS_A, body: undefined }, 400],
+      ['a cursor whose sort key is not a pair', { method: 'GET', url: `/v2/tickets/tickets?after=${b64({ s: [null], v: ['2024-01-01T00:00:00Z'], id: A_IDS[0] })}`, headers: {}, auth: AS_A, body: undefined }, 400],
       ['an alg=none token', { method: 'GET', url: '/v2/tickets/tickets', headers: {}, auth: NONE_TOKEN, body: undefined }, 401],
     ]
     it.each(pinned)('answers %s with a problem, not a 5xx', async (_what, req, status) => {

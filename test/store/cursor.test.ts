@@ -5,7 +5,7 @@ import { parseTicketQuery } from '../../src/domain/ticket-query.js'
 import { listTicketsJson } from '../../src/domain/tickets.js'
 import type { Ticket } from '../../src/contract/ticket.js'
 import { describeEachStore } from '../support/stores.js'
-import { PROVIDER_A, seedStore, ticketsOf } from '../support/fixtures.js'
+import { EDGE_TICKETS, PROVIDER_A, seedStore, ticketsOf } from '../support/fixtures.js'
 
 const principal = { clientId: 'c', providerId: PROVIDER_A, scopes: ['tickets:read' as const] }
 
@@ -44,6 +44,30 @@ describeEachStore(
       const first = await listTicketsJson(ctx.store, principal, parseTicketQuery('limit=2'))
       expect(() => parseTicketQuery(`limit=2&sort_by[created_at]=desc&after=${first.next}`)).toThrow(/different sort_by/)
       expect(() => parseTicketQuery('after=bm90LWEtY3Vyc29y')).toThrow(/not a cursor/)
+    })
+
+    it('refuses a forged cursor whose values its columns cannot hold, before the store sees it', async () => {
+      const forge = (s: unknown, v: unknown, id: unknown = EDGE_TICKETS[0]!.id) =>
+        Buffer.from(JSON.stringify({ s, v, id })).toString('base64url')
+      const byNumber = [['ticket_number', 'asc']]
+      for (const [sort, after] of [
+        ['sort_by[ticket_number]=asc', forge(byNumber, ['9223372036854775808'])],
+        ['sort_by[ticket_number]=asc', forge(byNumber, ['-9223372036854775809'])],
+        ['sort_by[ticket_number]=asc', forge(byNumber, [7])],
+        ['sort_by[ticket_number]=asc', forge(byNumber, [null])],
+        ['sort_by[ticket_number]=asc', forge([null], ['1'])],
+        ['sort_by[ticket_number]=asc', forge(byNumber, ['1'], 'x')],
+        ['', forge([['created_at', 'asc']], ['10000-01-01T00:00:00Z'])],
+        ['', forge([['created_at', 'asc']], ['0001-01-01T00:00:00+01:00'])],
+        ['', forge([['created_at', 'asc']], [`${'9'.repeat(3000)}`])],
+      ] as const)
+        expect(() => parseTicketQuery(`${sort}&after=${after}`), after).toThrow(/not a cursor/)
+      // The edges of the range are positions like any other.
+      for (const edge of ['9223372036854775807', '-9223372036854775808']) {
+        const query = parseTicketQuery(`sort_by[ticket_number]=asc&limit=1000&after=${forge(byNumber, [edge])}`)
+        const result = await listTicketsJson(ctx.store, principal, query)
+        expect(result.rows).toBe(edge.startsWith('-') ? ticketsOf(PROVIDER_A).length : 0)
+      }
     })
   },
   seedStore,

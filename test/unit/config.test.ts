@@ -253,6 +253,14 @@ describe('describeConfig', () => {
     expect(JSON.stringify(describeConfig(loadConfig({ TICKETS_SIGNING_SECRET: secret })))).not.toContain(secret)
   })
 
+  it('hides credentials passed as query parameters, and keeps the harmless ones', () => {
+    const url = 'postgres://db.example/tickets?sslmode=verify-full&password=s3cr3t&sslpassword=k3yp4ss&sslkey=/keys/client.key&application_name=tickets&PassWord=x2'
+    const value = shown({ TICKETS_DATABASE_URL: url })['TICKETS_DATABASE_URL']
+    expect(value).toBe('postgres://db.example/tickets?sslmode=verify-full&password=***&sslpassword=***&sslkey=***&application_name=tickets&PassWord=***')
+    for (const secret of ['s3cr3t', 'k3yp4ss', 'client.key', 'x2']) expect(JSON.stringify(describeConfig(loadConfig({ TICKETS_DATABASE_URL: url })))).not.toContain(secret)
+    expect(shown({ TICKETS_DATABASE_URL: 'postgres://u:pw@db/t?sslmode=require' })['TICKETS_DATABASE_URL']).toBe('postgres://***@db/t?sslmode=require')
+  })
+
   it('hides every part of a password that contains an unencoded "@"', () => {
     const rows = describeConfig(loadConfig({ TICKETS_DATABASE_URL: 'postgres://tickets:pa@ss-word-42@db.example/tickets' }))
     expect(JSON.stringify(rows)).not.toContain('ss-word-42')

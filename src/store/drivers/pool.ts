@@ -11,9 +11,20 @@ export interface PoolClient {
   release(): void
 }
 
+/** How busy a pool is, for metrics. */
+export interface PoolStats {
+  /** Connections open. */
+  total: number
+  idle: number
+  /** Callers waiting for a connection. */
+  waiting: number
+}
+
 export interface Pool {
   connect(): Promise<PoolClient>
   end(): Promise<void>
+  /** Where the driver can tell (PostgreSQL; the embedded store has one session and a lock). */
+  stats?(): PoolStats
   /** Subscribe to NOTIFY on a channel, where the driver can (PostgreSQL and the in-process PGlite; not a remote embedded session). */
   listen?(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>
 }
