@@ -75,7 +75,7 @@ async function demoCredentials(server: ServerChild): Promise<{ clientId: string;
 for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKind[]) {
   const run = STORE_KINDS.includes(kind) ? describe : describe.skip
   run(`hostile load while a partner polls [${kind}${STORE_KINDS.includes(kind) ? '' : ': set TICKETS_TEST_DATABASE_URL to run'}]`, () => {
-    const scratch = mkdtempSync(join(tmpdir(), 'tickets-hostile-'))
+    let scratch: string | undefined
     let server: ServerChild
     let cleanup: () => Promise<void> = async () => {}
     let partner: Sample[]
@@ -86,6 +86,7 @@ for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKin
     let aliveAfter: boolean
 
     beforeAll(async () => {
+      scratch = mkdtempSync(join(tmpdir(), 'tickets-hostile-'))
       const storeEnv = await freshStore(kind)
       cleanup = storeEnv.drop
       // TICKETS_DEMO=always: the server seeds a provider, 300 tickets and a client itself and
@@ -117,7 +118,7 @@ for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKin
     afterAll(async () => {
       await server?.stop(10_000)
       await cleanup()
-      rmSync(scratch, { recursive: true, force: true })
+      if (scratch) rmSync(scratch, { recursive: true, force: true })
     })
 
     it('keeps answering the partner: every poll is a 200', () => {
