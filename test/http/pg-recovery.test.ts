@@ -1,8 +1,7 @@
 // PostgreSQL going away while serving: requests answer 503 problems (never 500, never a hang)
 // and the service recovers by itself when the database returns. A TCP proxy in front of the
-// real server plays the network: closing it drops every connection and refuses new ones.
-import { createServer, connect, type Server, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+// real server (test/support/tcp-proxy.ts) plays the network: closing it drops every connection
+// and refuses new ones.
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
@@ -10,42 +9,13 @@ import type { SqlStore } from '../../src/store/sql-store.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, seedStore, ticketsOf } from '../support/fixtures.js'
 import { openTestStore, TEST_DATABASE_URL, type TestStore } from '../support/stores.js'
-
-class Proxy {
-  #server: Server | undefined
-  #sockets = new Set<Socket>()
-  port = 0
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    this.#server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host)
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket)
-        socket.on('close', () => this.#sockets.delete(socket))
-        socket.on('error', () => socket.destroy())
-      }
-      client.pipe(upstream).pipe(client)
-      client.on('close', () => upstream.destroy())
-      upstream.on('close', () => client.destroy())
-    })
-    await new Promise<void>((resolve) => this.#server!.listen(this.port, '127.0.0.1', resolve))
-    this.port = (this.#server.address() as AddressInfo).port
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy()
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()))
-    this.#server = undefined
-  }
-}
+import { TcpProxy } from '../support/tcp-proxy.js'
 
 const suite = TEST_DATABASE_URL ? describe : describe.skip
 
 suite(`PostgreSQL outage and recovery${TEST_DATABASE_URL ? '' : ' [set TICKETS_TEST_DATABASE_URL to run]'}`, () => {
   let base: TestStore
-  let proxy: Proxy
+  let proxy: TcpProxy
   let store: SqlStore
   let app: FastifyInstance
   let token: string
@@ -53,12 +23,9 @@ suite(`PostgreSQL outage and recovery${TEST_DATABASE_URL ? '' : ' [set TICKETS_T
   beforeAll(async () => {
     base = await openTestStore('postgres')
     await seedStore(base.store)
-    const direct = new URL(base.env.TICKETS_DATABASE_URL!)
-    proxy = new Proxy({ host: direct.hostname, port: Number(direct.port || 5432) })
-    await proxy.open()
-    const proxied = new URL(direct)
-    proxied.port = String(proxy.port)
-    store = await openStore({ databaseUrl: proxied.toString(), dataDir: '', poolSize: 2 })
+    const proxied = await TcpProxy.for(base.env.TICKETS_DATABASE_URL!)
+    proxy = proxied.proxy
+    store = await openStore({ databaseUrl: proxied.url, dataDir: '', poolSize: 2 })
     app = await createTestApp(store)
     token = await tokenFor(app, store, PROVIDER_A)
   })
