@@ -22,7 +22,9 @@ export function requireScope(context: AppContext, scope: Scope) {
     request.log = reply.log = request.log.child({ clientId: request.principal.clientId, providerId: request.principal.providerId })
     await context.rateLimits.admit('client', request.principal.clientId, request, reply)
     const release = await context.concurrency.acquire(request.principal.clientId)
-    // 'close' fires once the response is sent or the socket is gone, whichever comes first.
-    reply.raw.once('close', release)
+    // 'close' fires once the response is sent or the socket is gone, whichever comes first; a
+    // caller that left while waiting for its slot gives it back at once.
+    if (reply.raw.closed) release()
+    else reply.raw.once('close', release)
   }
 }

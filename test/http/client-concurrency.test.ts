@@ -85,3 +85,32 @@ it('gives the slot back when the caller goes away before its answer', async () =
   expect(failing.statusCode).toBe(400)
   for (let i = 0; i < 3; i++) expect((await app.inject({ method: 'GET', url: LIST, headers: bearer(token) })).statusCode).toBe(200)
 })
+
+it('gives the slot back when a caller hangs up while waiting for it', async () => {
+  const server = await createTestApp(gatedStore(opened.store), { clientConcurrency: 1 })
+  try {
+    await server.listen({ port: 0, host: '127.0.0.1' })
+    const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`
+    const token = await tokenFor(server, opened.store, PROVIDER_A, ['tickets:read'])
+    let open!: () => void
+    gate = { promise: new Promise<void>((resolve) => (open = resolve)), open: () => open() }
+    started = 0
+    const holder = fetch(`${base}${LIST}`, { headers: bearer(token) })
+    await until(() => started === 1)
+    // The second caller queues behind the first, then gives up.
+    const leaving = new AbortController()
+    const left = fetch(`${base}${LIST}`, { headers: bearer(token), signal: leaving.signal }).catch(() => 'aborted')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    leaving.abort()
+    expect(await left).toBe('aborted')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    gate.open()
+    expect((await holder).status).toBe(200)
+    // With the slot leaked this request would wait forever.
+    const after = await fetch(`${base}${LIST}`, { headers: bearer(token), signal: AbortSignal.timeout(10_000) })
+    expect(after.status).toBe(200)
+  } finally {
+    gate = undefined
+    await server.close()
+  }
+})
