@@ -1,5 +1,5 @@
 // Creating API clients: the one place a secret exists in clear, returned once to the caller.
-import { SCOPES, type Scope } from '../contract/oauth.js'
+import { PARTNER_SCOPES, SCOPES, type Scope } from '../contract/oauth.js'
 import type { ApiClient, TicketStore } from '../store/store.js'
 import { generateClientId, generateClientSecret, hashSecret } from './secrets.js'
 
@@ -17,7 +17,7 @@ export async function createApiClient(
     clientId: generateClientId(),
     providerId: input.providerId,
     name: input.name,
-    scopes: SCOPES.filter((s) => (input.scopes ?? SCOPES).includes(s)),
+    scopes: SCOPES.filter((s) => (input.scopes ?? PARTNER_SCOPES).includes(s)),
     secretHash: await hashSecret(secret),
   })
   return { client, secret }

@@ -1,6 +1,6 @@
 // tickets clients create|list|revoke: API credentials for partner systems.
 import { createApiClient } from '../auth/clients.js'
-import { SCOPES, type Scope } from '../contract/oauth.js'
+import { PARTNER_SCOPES, SCOPES, type Scope } from '../contract/oauth.js'
 import { FieldError, parseUuid } from '../domain/values.js'
 import { loadConfig } from '../config.js'
 import { openConfiguredStore } from './open.js'
@@ -29,7 +29,7 @@ async function create(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`--provider ${(error as FieldError).message}`)
   }
-  const scopes = values.scope ?? [...SCOPES]
+  const scopes = values.scope ?? [...PARTNER_SCOPES]
   for (const scope of scopes)
     if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}" (${SCOPES.join(', ')})`)
   const store = await openConfiguredStore(loadConfig(), 'tickets clients create')

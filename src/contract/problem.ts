@@ -20,6 +20,10 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: 'Stable machine-readable slug, listed in docs/errors.md.' }),
     errors: Type.Optional(Type.Array(ProblemErrorSchema, { description: 'One entry per invalid input.' })),
     error: Type.Optional(Type.String({ description: 'RFC 6749 §5.2 error code (token endpoint only).' })),
+    state: Type.Optional(Type.String({ description: 'The ticket’s current state (transition-not-allowed only).' })),
+    allowed_actions: Type.Optional(
+      Type.Array(Type.String(), { description: 'The actions the ticket’s current state allows (transition-not-allowed only).' }),
+    ),
   },
   { additionalProperties: false, title: 'Problem' },
 )

@@ -7,7 +7,7 @@ export interface AppErrorExtras {
   /** Response headers the problem needs, e.g. WWW-Authenticate, Allow, Retry-After. */
   headers?: Record<string, string>
   /** Extra members for the problem body, e.g. the RFC 6749 `error` code on the token endpoint. */
-  members?: Record<string, string>
+  members?: Record<string, unknown>
 }
 
 export class AppError extends Error {

@@ -229,7 +229,7 @@ export function buildOpenApiDocument(version = '0.1.0'): Json {
           flows: {
             clientCredentials: {
               tokenUrl: '/oauth2/token',
-              scopes: { 'tickets:read': 'Read tickets.', 'tickets:write': 'Mark tickets as processed.' } satisfies Record<
+              scopes: { 'tickets:read': 'Read tickets.', 'tickets:write': 'Mark tickets as processed.', 'tickets:manage': 'Create tickets, move them through their lifecycle, correct their details.' } satisfies Record<
                 (typeof SCOPES)[number],
                 string
               >,

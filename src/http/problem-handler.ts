@@ -6,6 +6,7 @@ import type { Problem, ProblemError } from '../contract/problem.js'
 import { AppError, isAppError } from '../errors/app-error.js'
 import { fromDatabaseError, isDataException } from '../errors/db-errors.js'
 import { TICKET_FIELDS } from '../contract/ticket.js'
+import { PATCHABLE_MEMBERS as PATCHABLE } from '../contract/ticket-patch.js'
 import { allowedMethods } from './route-table.js'
 import { BODY_LIMIT_BYTES } from './body-limits.js'
 
@@ -16,7 +17,6 @@ interface AjvError {
   params: Record<string, unknown>
 }
 
-const PATCHABLE = ['external_reference', 'externally_processed']
 
 function bodyError(error: AjvError): ProblemError {
   const member = error.instancePath.slice(1).split('/')[0] ?? ''
@@ -25,7 +25,7 @@ function bodyError(error: AjvError): ProblemError {
       const name = String(error.params.additionalProperty)
       const detail = (TICKET_FIELDS as string[]).includes(name)
         ? 'is read-only'
-        : `is not a member of a ticket patch; patchable members are ${PATCHABLE.join(' and ')}`
+        : `is not a member of a ticket patch; patchable members are ${PATCHABLE.join(', ')}`
       return { in: 'body', name, detail }
     }
     case 'minProperties':

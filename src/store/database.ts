@@ -31,6 +31,62 @@ export interface TicketsTable {
   voucher_code: string | null
   /** The ticket's wire JSON, maintained by a trigger (migration 0005). */
   doc: Generated<string>
+  /** Lifecycle fields beyond the wire Ticket (migration 0007). */
+  preparer_external_reference: Generated<string>
+  service_started_at: string | null
+  vehicle_battery_voltage: '12v' | '24v' | null
+  parent_ticket_id: string | null
+  parent_ticket_number: string | null
+}
+
+export interface CancelReasonsTable {
+  id: Generated<string>
+  name: string
+  allows_ticket_reopening: boolean
+  customer_fault: boolean
+  manually_applicable: boolean
+  system_use: 'reclaim' | 'automatic' | null
+}
+
+export interface ProviderPartnershipsTable {
+  provider_id: string
+  partner_id: string
+  created_at: Generated<string>
+}
+
+export interface OutsourcesTable {
+  id: string
+  provider_id: string
+  ticket_id: string
+  partner_provider_id: string
+  partner_ticket_id: string
+  state: 'pending' | 'in_progress' | 'closed' | 'cancelled'
+  ticket_number: string
+  assigned_at: string | null
+  cancel_reason_id: number | null
+  created_at: string
+  finished_at: string | null
+  operator_channel_id: string
+}
+
+export interface TicketEventsTable {
+  id: string
+  provider_id: string
+  ticket_id: string
+  type: string
+  occurred_at: string
+  doc: string
+  txid: Generated<string>
+}
+
+export interface IdempotencyKeysTable {
+  client_id: string
+  key: string
+  request_hash: string
+  status: number
+  location: string | null
+  body: string
+  created_at: string
 }
 
 export interface ApiClientsTable {
@@ -64,6 +120,11 @@ export interface Database {
   api_clients: ApiClientsTable
   signing_keys: SigningKeysTable
   schema_migrations: SchemaMigrationsTable
+  cancel_reasons: CancelReasonsTable
+  provider_partnerships: ProviderPartnershipsTable
+  outsources: OutsourcesTable
+  ticket_events: TicketEventsTable
+  idempotency_keys: IdempotencyKeysTable
 }
 
 export type Db = Kysely<Database>

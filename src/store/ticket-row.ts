@@ -19,7 +19,10 @@ export function timestampToRfc3339(value: string): string {
 
 const nullableTimestamp = (value: string | null) => (value === null ? null : timestampToRfc3339(value))
 
-export function rowToTicket(row: Omit<TicketsTable, 'provider_id' | 'doc'>): Ticket {
+/** The columns that hold the wire Ticket's fields. */
+export type TicketFieldsRow = Pick<TicketsTable, keyof Ticket>
+
+export function rowToTicket(row: TicketFieldsRow): Ticket {
   return {
     id: row.id,
     assigned_at: nullableTimestamp(row.assigned_at),

@@ -5,6 +5,7 @@ import * as clientNotifications from './0003-client-notifications.js'
 import * as descendingNullSorts from './0004-descending-null-sorts.js'
 import * as ticketDocuments from './0005-ticket-documents.js'
 import * as signingKeyRotation from './0006-signing-key-rotation.js'
+import * as lifecycle from './0007-lifecycle.js'
 
 export interface Migration {
   version: number
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, ...descendingNullSorts },
   { version: 5, ...ticketDocuments },
   { version: 6, ...signingKeyRotation },
+  { version: 7, ...lifecycle },
 ]
