@@ -12,7 +12,7 @@ import { ClientCache } from './client-cache.js'
 import { countTickets, totalExpression } from './count-sql.js'
 import type { Pool, PoolStats } from './drivers/pool.js'
 import { CLIENT_CHANNEL } from './migrations/0003-client-notifications.js'
-import { buildPageDocsQuery, buildPageQuery } from './list-sql.js'
+import { buildPageDocsQuery } from './list-sql.js'
 import type { NewSigningKey, SigningKeyStore, StoredSigningKey } from './signing-key-store.js'
 import { listSigningKeys, rotateSigningKey } from './signing-keys-sql.js'
 import { updateTicketRow } from './update-sql.js'
@@ -23,7 +23,6 @@ import type {
   ImportTicket,
   NewApiClient,
   ProviderScope,
-  TicketPage,
   TicketPageJson,
   TicketStore,
   UpdateOutcome,
@@ -67,15 +66,6 @@ export class SqlStore implements TicketStore, SigningKeyStore {
     private readonly options: SqlStoreOptions = {},
   ) {}
 
-  async listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage> {
-    // Page and count run side by side; limit=0 needs only the count.
-    const [rows, total] = await Promise.all([
-      query.limit === 0 ? Promise.resolve([]) : buildPageQuery(this.db, scope, query).execute(),
-      countTickets(this.db, scope, query),
-    ])
-    return { tickets: rows.map(rowToTicket), total }
-  }
-
   async listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson> {
     const total = totalExpression(this.db, scope, query)
     const rows = query.limit === 0 ? [] : await buildPageDocsQuery(this.db, scope, query, total).execute()
@@ -89,16 +79,6 @@ export class SqlStore implements TicketStore, SigningKeyStore {
       rows: page.length,
       ...(more ? { next: cursorPosition(page.at(-1)!.doc, query) } : {}),
     }
-  }
-
-  async getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined> {
-    const row = await this.db
-      .selectFrom('tickets')
-      .select(TICKET_COLUMNS)
-      .where('id', '=', id)
-      .where('provider_id', '=', scope.providerId)
-      .executeTakeFirst()
-    return row && rowToTicket(row)
   }
 
   async getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined> {
@@ -155,12 +135,6 @@ export class SqlStore implements TicketStore, SigningKeyStore {
       first = false
       if (rows.length < EXPORT_BATCH) return
     }
-  }
-
-  async countTickets(providerId?: string): Promise<number> {
-    let query = this.db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('total'))
-    if (providerId) query = query.where('provider_id', '=', providerId)
-    return Number((await query.executeTakeFirstOrThrow()).total)
   }
 
   async createClient(client: NewApiClient): Promise<ApiClient> {

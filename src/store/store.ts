@@ -11,11 +11,6 @@ export interface ProviderScope {
   providerId: string
 }
 
-export interface TicketPage {
-  tickets: Ticket[]
-  total: number
-}
-
 /** A page whose tickets are already serialized: a JSON array of Ticket objects. */
 export interface TicketPageJson {
   resultJson: string
@@ -69,11 +64,9 @@ export interface ExportedTicket {
 
 export interface TicketStore {
   readonly kind: 'postgres' | 'embedded'
-  listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage>
-  /** The same page as listTickets, serialized by the database (the list endpoint's path). */
+  /** A page of tickets, serialized by the database (the list endpoint's path). */
   listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson>
-  getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined>
-  /** The ticket as the API sends it (its stored document: exactly JSON.stringify of getTicket's ticket). */
+  /** The ticket as the API sends it: its stored document (migration 0005). */
   getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined>
   /**
    * Applies the patch and sets updated_at to `now`, atomically. `precondition` sees the
@@ -88,7 +81,6 @@ export interface TicketStore {
   /** All or nothing: any invalid or conflicting line rolls the whole import back. */
   importTickets(tickets: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult>
   exportTickets(providerId?: string): AsyncIterable<ExportedTicket[]>
-  countTickets(providerId?: string): Promise<number>
 
   createClient(client: NewApiClient): Promise<ApiClient>
   findClient(clientId: string): Promise<ApiClient | undefined>

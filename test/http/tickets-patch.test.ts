@@ -6,6 +6,7 @@ import type { Ticket } from '../../src/contract/ticket.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, PROVIDER_B, seedStore, ticketsOf } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
+import { getTicket } from '../support/store-queries.js'
 
 const PATH = '/v2/tickets/tickets'
 const NOW = '2027-02-03T04:05:06.789Z'
@@ -45,7 +46,7 @@ describeEachStore(
         payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       })
     const get = (id: string) => app.inject({ method: 'GET', url: `${PATH}/${id}`, headers: bearer(token) })
-    const stored = (id: string, providerId = PROVIDER_A) => ctx.store.getTicket({ providerId }, id)
+    const stored = (id: string, providerId = PROVIDER_A) => getTicket(ctx.store.db, { providerId }, id)
 
     async function expectRefused(payload: unknown, status: number, body: Record<string, unknown>, headers?: Record<string, string>) {
       const target = await freshTicket()
