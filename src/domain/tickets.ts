@@ -4,7 +4,8 @@ import type { Principal } from '../auth/bearer.js'
 import type { Ticket } from '../contract/ticket.js'
 import type { TicketPatch } from '../contract/ticket-patch.js'
 import { AppError } from '../errors/app-error.js'
-import type { TicketPageJson, TicketStore } from '../store/store.js'
+import type { TicketPageJson, TicketReads } from '../store/ticket-reads.js'
+import type { TicketWrites } from '../store/ticket-writes.js'
 import type { TicketQuery } from './ticket-query.js'
 import { encodeCursor } from './cursor.js'
 import { fromDatabaseError } from '../errors/db-errors.js'
@@ -17,7 +18,7 @@ const notFound = (id: string) => new AppError('ticket-not-found', `No ticket ${i
  * follows.
  */
 export async function listTicketsJson(
-  store: TicketStore,
+  store: TicketReads,
   principal: Principal,
   query: TicketQuery,
 ): Promise<Omit<TicketPageJson, 'next'> & { next: string | null }> {
@@ -43,14 +44,14 @@ function deepPageTimeout(error: unknown, query: TicketQuery): AppError | undefin
 }
 
 /** The read use case: the ticket as the API sends it, already serialized by the store. */
-export async function getTicketDocument(store: TicketStore, principal: Principal, id: string): Promise<string> {
+export async function getTicketDocument(store: TicketReads, principal: Principal, id: string): Promise<string> {
   const document = await store.getTicketDocument({ providerId: principal.providerId }, id)
   if (document === undefined) throw notFound(id)
   return document
 }
 
 export async function updateTicket(
-  store: TicketStore,
+  store: TicketWrites,
   principal: Principal,
   id: string,
   patch: TicketPatch,

@@ -4,7 +4,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
 import type { Ticket } from '../../src/contract/ticket.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { bearer } from '../support/api.js'
 import { PROVIDER_A } from '../support/fixtures.js'
 import { getTicket } from '../support/store-queries.js'
@@ -32,7 +32,7 @@ async function timed(kind: Outcome['kind'], request: Promise<LightMyRequestRespo
  */
 export async function expectToSurvive(
   app: FastifyInstance,
-  store: SqlStore,
+  store: Store,
   token: string,
   tickets: Ticket[],
   faults: () => Promise<void>,

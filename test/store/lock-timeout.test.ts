@@ -8,7 +8,7 @@ import { fromDatabaseError } from '../../src/errors/db-errors.js'
 import { LockTimeoutError } from '../../src/store/lock-timeout.js'
 import { migrate } from '../../src/store/migrate.js'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { ticket } from '../support/fixtures.js'
 import { openTestStore, TEST_DATABASE_URL, type TestStore } from '../support/stores.js'
 import { countTickets } from '../support/store-queries.js'
@@ -29,7 +29,7 @@ describe('a lock wait that gave up', () => {
 
 suite(`lock timeouts on PostgreSQL${TEST_DATABASE_URL ? '' : ' [set TICKETS_TEST_DATABASE_URL to run]'}`, () => {
   let base: TestStore
-  let store: SqlStore
+  let store: Store
   let holder: pg.Client
 
   beforeAll(async () => {

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest'
 import { parseTicketQuery } from '../../src/domain/ticket-query.js'
 import { ImportLineError } from '../../src/domain/import-errors.js'
-import type { ImportTicket } from '../../src/store/store.js'
+import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import { rowToTicket, TICKET_COLUMNS } from '../../src/store/ticket-row.js'
 import { describeEachStore } from '../support/stores.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, SEED, seedStore, ticket, ticketsOf } from '../support/fixtures.js'

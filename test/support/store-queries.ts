@@ -6,7 +6,7 @@ import type { TicketQuery } from '../../src/domain/ticket-query.js'
 import { countTickets as countMatching } from '../../src/store/count-sql.js'
 import type { Db } from '../../src/store/database.js'
 import { buildPageQuery } from '../../src/store/list-sql.js'
-import type { ProviderScope } from '../../src/store/store.js'
+import type { ProviderScope } from '../../src/store/provider-scope.js'
 import { rowToTicket, TICKET_COLUMNS } from '../../src/store/ticket-row.js'
 
 export interface TicketPage {
