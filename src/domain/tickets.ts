@@ -1,7 +1,6 @@
 // The ticket use cases. Tenancy is decided here and only here: every call is confined to the
 // principal's provider, and another provider's ticket is indistinguishable from a missing one.
 import type { Principal } from '../auth/bearer.js'
-import type { Ticket } from '../contract/ticket.js'
 import type { TicketPatch } from '../contract/ticket-patch.js'
 import { AppError } from '../errors/app-error.js'
 import type { TicketPageJson, TicketReads } from '../store/ticket-reads.js'
@@ -50,16 +49,17 @@ export async function getTicketDocument(store: TicketReads, principal: Principal
   return document
 }
 
+/** The write use case: returns the updated ticket's stored document, the body GET now sends. */
 export async function updateTicket(
   store: TicketWrites,
   principal: Principal,
   id: string,
   patch: TicketPatch,
-  options: { now: Date; precondition?: (current: Ticket) => boolean },
-): Promise<Ticket> {
+  options: { now: Date; precondition?: (currentDocument: string) => boolean },
+): Promise<string> {
   const outcome = await store.updateTicket({ providerId: principal.providerId }, id, patch, options)
   if (outcome.status === 'not-found') throw notFound(id)
   if (outcome.status === 'precondition-failed')
     throw new AppError('precondition-failed', 'The ticket has changed since the ETag given in If-Match; fetch it again.')
-  return outcome.ticket
+  return outcome.document
 }

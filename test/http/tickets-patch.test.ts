@@ -94,6 +94,18 @@ describeEachStore(
       expect((await get(target.id)).headers['etag']).toBe(etag)
     })
 
+    it('answers the stored document: the bytes and ETag a following GET sends', async () => {
+      const target = await freshTicket()
+      // Characters serializers are known to disagree on (escapes, U+2028, non-ASCII, astral).
+      const response = await patch(target.id, { external_reference: 'q"\\/\n\t\u0001\u2028é😀', externally_processed: true })
+      expect(response.statusCode).toBe(200)
+      const after = await get(target.id)
+      expect(response.rawPayload.equals(after.rawPayload)).toBe(true)
+      expect(response.headers['etag']).toBe(after.headers['etag'])
+      expect(response.headers['content-type']).toBe(after.headers['content-type'])
+      expect(response.headers['content-length']).toBe(after.headers['content-length'])
+    })
+
     it('is idempotent: the same patch twice leaves the same field values', async () => {
       const target = await freshTicket()
       const first = await patch(target.id, { external_reference: 'twice', externally_processed: true })

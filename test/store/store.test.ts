@@ -49,17 +49,21 @@ describeEachStore(
       }
     })
 
-    it('applies the patch, moves updated_at, and honours a failed precondition', async () => {
+    it('applies the patch, moves updated_at, and honours a failed precondition seen on the stored document', async () => {
       const now = new Date('2026-01-02T03:04:05.678Z')
       const target = EDGE_TICKETS[1]!
-      const refused = await ctx.store.updateTicket(A, target.id, { external_reference: 'nope' }, { now, precondition: () => false })
-      expect(refused.status).toBe('precondition-failed')
+      const before = await ctx.store.getTicketDocument(A, target.id)
+      const seen: string[] = []
+      const refused = await ctx.store.updateTicket(A, target.id, { external_reference: 'nope' }, { now, precondition: (current) => (seen.push(current), false) })
+      expect(seen).toEqual([before])
+      expect(refused).toEqual({ status: 'precondition-failed', document: before })
       expect((await getTicket(ctx.store.db, A, target.id))?.external_reference).toBe('')
       const outcome = await ctx.store.updateTicket(A, target.id, { external_reference: 'INV-1', externally_processed: true }, { now })
       expect(outcome).toEqual({
         status: 'updated',
-        ticket: { ...target, external_reference: 'INV-1', externally_processed: true, updated_at: '2026-01-02T03:04:05.678Z' },
+        document: JSON.stringify({ ...target, external_reference: 'INV-1', externally_processed: true, updated_at: '2026-01-02T03:04:05.678Z' }),
       })
+      expect(await ctx.store.getTicketDocument(A, target.id)).toBe((outcome as { document: string }).document)
     })
 
     it('serializes a page in the database byte for byte as JSON.stringify would, with next only when more follow', async () => {
