@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Scope } from '../../src/contract/oauth.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { createClient, createTestApp } from '../../test/support/api.js'
 import { openTestStore, type TestStore } from '../../test/support/stores.js'
 
@@ -31,7 +31,7 @@ export function manualClock(start = new Date('2026-12-01T08:00:00Z')): ManualClo
 }
 
 export interface LiveApi {
-  store: SqlStore
+  store: Store
   app: FastifyInstance
   baseUrl: string
   /** The server's clock. */
@@ -42,7 +42,7 @@ export interface LiveApi {
 }
 
 /** Opens an embedded store and serves the app on 127.0.0.1 (call from beforeAll). */
-export async function startLiveApi(seed?: (store: SqlStore) => Promise<void>): Promise<LiveApi> {
+export async function startLiveApi(seed?: (store: Store) => Promise<void>): Promise<LiveApi> {
   const opened: TestStore = await openTestStore('embedded')
   await seed?.(opened.store)
   const clock = manualClock()

@@ -2,7 +2,7 @@
 // → Principal. A revoked client's tokens stop working on the next request.
 import type { Scope } from '../contract/oauth.js'
 import { AppError } from '../errors/app-error.js'
-import type { TicketStore } from '../store/store.js'
+import type { ClientStore } from '../store/client-store.js'
 import { bearerChallenge } from './challenge.js'
 import type { TokenService } from './tokens.js'
 
@@ -22,7 +22,7 @@ export async function authenticate(
   authorization: string | undefined,
   requiredScope: Scope,
   tokens: TokenService,
-  store: TicketStore,
+  store: ClientStore,
 ): Promise<Principal> {
   if (authorization === undefined || authorization === '')
     throw new AppError('unauthorized', 'This endpoint needs an access token: send "Authorization: Bearer <token>".', {

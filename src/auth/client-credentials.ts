@@ -3,7 +3,7 @@
 import { SCOPES, type Scope, type TokenResponse } from '../contract/oauth.js'
 import { AppError } from '../errors/app-error.js'
 import type { ErrorSlug } from '../errors/catalog.js'
-import type { TicketStore } from '../store/store.js'
+import type { ClientStore } from '../store/client-store.js'
 import { REALM } from './challenge.js'
 import { hashSecret, needsRehash, verifyAgainstDummy, verifySecret } from './secrets.js'
 import type { TokenService } from './tokens.js'
@@ -45,7 +45,7 @@ function requestedScopes(scope: string | undefined, granted: readonly Scope[]): 
   return SCOPES.filter((s) => wanted.includes(s))
 }
 
-export async function issueToken(request: TokenRequest, store: TicketStore, tokens: TokenService): Promise<TokenResponse> {
+export async function issueToken(request: TokenRequest, store: ClientStore, tokens: TokenService): Promise<TokenResponse> {
   if (request.grantType === undefined || request.grantType === '')
     throw oauthError('invalid_request', 'grant_type is required (use client_credentials).', 'grant_type')
   if (request.grantType !== 'client_credentials')

@@ -1,6 +1,6 @@
 // Creating API clients: the one place a secret exists in clear, returned once to the caller.
 import { PARTNER_SCOPES, SCOPES, type Scope } from '../contract/oauth.js'
-import type { ApiClient, TicketStore } from '../store/store.js'
+import type { ApiClient, ClientStore } from '../store/client-store.js'
 import { generateClientId, generateClientSecret, hashSecret } from './secrets.js'
 
 export interface CreatedClient {
@@ -9,7 +9,7 @@ export interface CreatedClient {
 }
 
 export async function createApiClient(
-  store: TicketStore,
+  store: ClientStore,
   input: { providerId: string; name: string; scopes?: readonly Scope[] },
 ): Promise<CreatedClient> {
   const secret = generateClientSecret()

@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { createApiClient } from '../auth/clients.js'
 import type { Config } from '../config.js'
 import { generateTickets } from '../demo/generate-tickets.js'
-import type { TicketStore } from '../store/store.js'
+import type { ClientStore } from '../store/client-store.js'
+import type { TicketTransfer } from '../store/ticket-transfer.js'
 
 export const DEMO_TICKETS = 300
 
@@ -34,7 +35,7 @@ export function shouldSeed(config: Readonly<Config>): boolean {
 }
 
 /** Seeds an empty store; returns the credentials to print, or undefined if there are none. */
-export async function ensureDemo(store: TicketStore, config: Readonly<Config>): Promise<DemoCredentials | undefined> {
+export async function ensureDemo(store: ClientStore & TicketTransfer, config: Readonly<Config>): Promise<DemoCredentials | undefined> {
   const clients = await store.listClients()
   if (clients.length > 0) {
     const saved = readCredentials(config)

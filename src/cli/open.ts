@@ -2,14 +2,14 @@
 // problem (never a stack trace).
 import type { Config } from '../config.js'
 import { openStore, type StoreOptions } from '../store/open-store.js'
-import type { SqlStore } from '../store/sql-store.js'
+import type { Store } from '../store/store.js'
 import { describeStartupError, StartupError } from './startup-errors.js'
 
 export async function openConfiguredStore(
   config: Readonly<Config>,
   role: string,
   extra: Partial<StoreOptions> = {},
-): Promise<SqlStore> {
+): Promise<Store> {
   try {
     return await openStore({
       databaseUrl: config.databaseUrl,

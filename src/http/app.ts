@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Keyring, type KeyringOptions } from '../auth/signing-keys.js'
 import { TokenService } from '../auth/tokens.js'
 import { isSigningKeyStore, type SigningKeyStore } from '../store/signing-key-store.js'
-import type { TicketStore } from '../store/store.js'
+import type { AppStore } from './app-store.js'
 import { registerProblemHandlers, sendProblem } from './problem-handler.js'
 import { AppError } from '../errors/app-error.js'
 import { trackRoutes } from './route-table.js'
@@ -26,7 +26,7 @@ import { serverOptions, type ServerLimits } from './server-options.js'
 import { requestSerializers } from '../observability/log-redaction.js'
 
 export interface AppOptions {
-  store: TicketStore
+  store: AppStore
   /** Pins one token signing secret (TICKETS_SIGNING_SECRET); by default the keys kept in the store. */
   signingSecret?: string
   /** Where the signing keys are kept; defaults to `store`. */
@@ -49,7 +49,7 @@ export interface AppOptions {
 }
 
 export interface AppContext {
-  store: TicketStore
+  store: AppStore
   tokens: TokenService
   clock: () => Date
   rateLimits: RateLimits

@@ -1,16 +1,10 @@
 // Entity tags for tickets: a hash of the representation, so any change to any field (a PATCH
 // or an import) changes it. Conditional headers are compared as RFC 9110 §13.1 says.
 import { createHash } from 'node:crypto'
-import type { Ticket } from '../contract/ticket.js'
 
-/** The tag of a ticket's JSON representation (GET sends the stored document itself). */
+/** The tag of a ticket's stored document: the body GET and PATCH send, and If-Match is held against. */
 export function documentEtag(json: string): string {
   return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`
-}
-
-/** The same tag from the ticket object: its JSON.stringify is byte for byte the stored document. */
-export function ticketEtag(ticket: Ticket): string {
-  return documentEtag(JSON.stringify(ticket, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)))
 }
 
 /** `*`, or the listed entity tags with their weakness markers removed. */

@@ -7,7 +7,7 @@
 // NOTIFY can be lost without anyone noticing (a connection that died silently between two
 // heartbeats), so exactness is not trusted alone: every entry also expires after `ttlMs`. In
 // the worst case a revocation takes effect everywhere within the TTL.
-import type { ApiClient } from './store.js'
+import type { ApiClient } from './client-store.js'
 
 const MAX_ENTRIES = 10_000
 export const CLIENT_CACHE_TTL_MS = 30_000

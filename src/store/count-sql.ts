@@ -7,7 +7,7 @@ import type { AppliedFilter, TicketQuery } from '../domain/ticket-query.js'
 import type { FilterName } from '../domain/ticket-fields.js'
 import type { Db } from './database.js'
 import { buildCountQuery } from './list-sql.js'
-import type { ProviderScope } from './store.js'
+import type { ProviderScope } from './provider-scope.js'
 
 type Strategy =
   | { kind: 'counts'; table: 'ticket_counts' | 'ticket_counts_by_customer' }

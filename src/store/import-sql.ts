@@ -7,7 +7,7 @@ import { sql, type Transaction } from 'kysely'
 import { ImportLineError } from '../domain/import-errors.js'
 import type { Database } from './database.js'
 import { LOCK_TIMEOUT_MS, limitLockWaits, waitingFor } from './lock-timeout.js'
-import type { ImportResult, ImportTicket } from './store.js'
+import type { ImportResult, ImportTicket } from './ticket-transfer.js'
 import { TICKET_COLUMNS } from './ticket-row.js'
 
 const STORED = [...TICKET_COLUMNS, 'provider_id'] as const

@@ -4,7 +4,7 @@ import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely'
 import type { AppliedFilter, SortKey, TicketQuery } from '../domain/ticket-query.js'
 import { SORT_FIELDS } from '../domain/ticket-fields.js'
 import type { Database, Db } from './database.js'
-import type { ProviderScope } from './store.js'
+import type { ProviderScope } from './provider-scope.js'
 import { TICKET_COLUMNS } from './ticket-row.js'
 
 type TicketsQuery = SelectQueryBuilder<Database, 'tickets', object>

@@ -1,11 +1,12 @@
 // Opens the configured store: PostgreSQL when a database URL is set, otherwise the embedded
-// PGlite database in the data directory. Both come back as the same SqlStore.
+// PGlite database in the data directory. Both come back as the same composition (sql-store.ts).
 import { createDb } from './database.js'
 import { createPgPool } from './drivers/pg-pool.js'
 import type { Pool } from './drivers/pool.js'
 import { openEmbeddedPool } from './embedded/embedded-pool.js'
 import { migrate } from './migrate.js'
-import { SqlStore } from './sql-store.js'
+import { createSqlStore, type SqlStore } from './sql-store.js'
+import type { Store } from './store.js'
 
 export interface StoreOptions {
   databaseUrl?: string | undefined
@@ -29,7 +30,7 @@ export interface StoreOptions {
   onWait?: (message: string) => void
 }
 
-export async function openStore(options: StoreOptions): Promise<SqlStore> {
+export async function openStore(options: StoreOptions): Promise<Store> {
   let store: SqlStore
   let pool: Pool
   const storeOptions = {
@@ -45,8 +46,12 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       ...(options.listenHeartbeatMs !== undefined ? { heartbeatMs: options.listenHeartbeatMs } : {}),
     })
     pool = pgPool
-    store = new SqlStore('postgres', createDb(pool), async () => {}, false, storeOptions)
-    if (pgPool.stats) store.poolStats = () => pgPool.stats!()
+    store = createSqlStore('postgres', createDb(pool), {
+      ...storeOptions,
+      onClose: async () => {},
+      vacuumAfterImport: false,
+      poolStats: pgPool.stats ? () => pgPool.stats!() : undefined,
+    })
   } else {
     const embedded = await openEmbeddedPool(options.dataDir, {
       serve: options.serveEmbedded ?? false,
@@ -55,7 +60,7 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       ...(options.onWait ? { onWait: options.onWait } : {}),
     })
     pool = embedded.pool
-    store = new SqlStore('embedded', createDb(embedded.pool), () => embedded.close(), true, storeOptions)
+    store = createSqlStore('embedded', createDb(embedded.pool), { ...storeOptions, onClose: () => embedded.close(), vacuumAfterImport: true })
   }
   if (options.migrate ?? true) {
     try {

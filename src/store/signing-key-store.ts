@@ -1,4 +1,4 @@
-// Token signing keys as stored: kept apart from TicketStore (see src/auth/signing-keys.ts for
+// Token signing keys as stored: a resource of their own (see src/auth/signing-keys.ts for
 // what they mean). The store never sees a key encryption key: an encrypted secret is opaque text.
 
 export interface StoredSigningKey {

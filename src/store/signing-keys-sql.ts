@@ -1,7 +1,7 @@
 // SigningKeyStore over Kysely (both stores): one small table, read whole on every reload.
 import { sql, type Selectable } from 'kysely'
 import type { Db, SigningKeysTable } from './database.js'
-import type { NewSigningKey, StoredSigningKey } from './signing-key-store.js'
+import type { NewSigningKey, SigningKeyStore, StoredSigningKey } from './signing-key-store.js'
 import { timestampToRfc3339 } from './ticket-row.js'
 
 // Serializes rotations from several processes (the partial unique index would refuse a race).
@@ -53,4 +53,11 @@ export async function rotateSigningKey(
       .execute()
     return { previous: previous?.kid, pruned: pruned.map((row) => row.kid).sort() }
   })
+}
+
+export function signingKeysSql(db: Db): SigningKeyStore {
+  return {
+    listSigningKeys: (first) => listSigningKeys(db, first),
+    rotateSigningKey: (key, options) => rotateSigningKey(db, key, options),
+  }
 }

@@ -1,103 +1,20 @@
-// The one seam between the service and its storage. Both stores (PostgreSQL and embedded
-// PGlite) implement it with the same SQL; the shared contract suite proves they agree.
-import type { Scope } from '../contract/oauth.js'
-import type { Ticket } from '../contract/ticket.js'
-import type { TicketPatch } from '../contract/ticket-patch.js'
-import type { TicketQuery } from '../domain/ticket-query.js'
-import type { CursorPosition } from '../domain/cursor.js'
+// The whole store, as the composition root (src/cli/serve.ts, open-store.ts) holds it: one
+// small interface per resource, each in its own file, over one database. Everything else
+// depends only on the interfaces it uses. Both stores (PostgreSQL and embedded PGlite) are
+// this one composition with the same SQL; the shared contract suite proves they agree.
+import type { ClientStore } from './client-store.js'
+import type { Db } from './database.js'
+import type { PoolStats } from './drivers/pool.js'
+import type { SigningKeyStore } from './signing-key-store.js'
+import type { StoreHealth } from './store-health.js'
+import type { TicketReads } from './ticket-reads.js'
+import type { TicketTransfer } from './ticket-transfer.js'
+import type { TicketWrites } from './ticket-writes.js'
 
-/** The tenancy key: every ticket read or write is confined to one provider. */
-export interface ProviderScope {
-  providerId: string
-}
-
-export interface TicketPage {
-  tickets: Ticket[]
-  total: number
-}
-
-/** A page whose tickets are already serialized: a JSON array of Ticket objects. */
-export interface TicketPageJson {
-  resultJson: string
-  total: number
-  /** The number of tickets in resultJson. */
-  rows: number
-  /** Set when more tickets follow: the last ticket's position, for the `next` cursor. */
-  next?: CursorPosition
-}
-
-export type UpdateOutcome =
-  | { status: 'updated'; ticket: Ticket }
-  | { status: 'not-found' }
-  | { status: 'precondition-failed'; ticket: Ticket }
-
-export interface ApiClient {
-  clientId: string
-  providerId: string
-  name: string
-  scopes: Scope[]
-  secretHash: string
-  createdAt: string
-  revokedAt: string | null
-}
-
-export interface NewApiClient {
-  clientId: string
-  providerId: string
-  name: string
-  scopes: Scope[]
-  secretHash: string
-}
-
-/** One validated import line: the ticket and its owner. */
-export interface ImportTicket {
-  line: number
-  providerId: string
-  ticket: Ticket
-}
-
-export interface ImportResult {
-  inserted: number
-  updated: number
-  unchanged: number
-}
-
-export interface ExportedTicket {
-  providerId: string
-  ticket: Ticket
-}
-
-export interface TicketStore {
-  readonly kind: 'postgres' | 'embedded'
-  listTickets(scope: ProviderScope, query: TicketQuery): Promise<TicketPage>
-  /** The same page as listTickets, serialized by the database (the list endpoint's path). */
-  listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson>
-  getTicket(scope: ProviderScope, id: string): Promise<Ticket | undefined>
-  /** The ticket as the API sends it (its stored document: exactly JSON.stringify of getTicket's ticket). */
-  getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined>
-  /**
-   * Applies the patch and sets updated_at to `now`, atomically. `precondition` sees the
-   * current ticket inside the same transaction (If-Match); returning false aborts.
-   */
-  updateTicket(
-    scope: ProviderScope,
-    id: string,
-    patch: TicketPatch,
-    options: { now: Date; precondition?: (current: Ticket) => boolean },
-  ): Promise<UpdateOutcome>
-  /** All or nothing: any invalid or conflicting line rolls the whole import back. */
-  importTickets(tickets: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult>
-  exportTickets(providerId?: string): AsyncIterable<ExportedTicket[]>
-  countTickets(providerId?: string): Promise<number>
-
-  createClient(client: NewApiClient): Promise<ApiClient>
-  findClient(clientId: string): Promise<ApiClient | undefined>
-  listClients(): Promise<ApiClient[]>
-  /** Swaps the client's secret hash for an equivalent one, only if it still is `previous`. */
-  replaceSecretHash(clientId: string, previous: string, next: string): Promise<void>
-  /** Returns false when no such client exists. Revoking twice keeps the first time. */
-  revokeClient(clientId: string, now: Date): Promise<boolean>
-
-  ping(): Promise<void>
+export interface Store extends TicketReads, TicketWrites, TicketTransfer, ClientStore, SigningKeyStore, StoreHealth {
+  /** The handle every resource module runs on; migrations (and tests' own queries) use it too. */
+  readonly db: Db
+  /** How busy the connection pool is, where the driver can tell (PostgreSQL), for metrics. */
+  readonly poolStats?: () => PoolStats
   close(): Promise<void>
 }

@@ -1,11 +1,11 @@
-// The PATCH write: one UPDATE of one ticket, scoped to its provider. Tenancy is decided before
-// (src/domain/tickets.ts, and the SELECT … FOR UPDATE in sql-store.ts), but the statement
-// itself names the provider too: whatever a caller gets wrong, it can only touch the
-// provider's own row (defence in depth).
+// The PATCH write: one UPDATE of one ticket, scoped to its provider, returning its document
+// (rewritten by migration 0005's BEFORE trigger, so RETURNING sees the new one). Tenancy is
+// decided before (src/domain/tickets.ts, and the SELECT … FOR UPDATE in ticket-writes-sql.ts),
+// but the statement itself names the provider too: whatever a caller gets wrong, it can only
+// touch the provider's own row (defence in depth).
 import { sql, type Transaction } from 'kysely'
 import type { TicketPatch } from '../contract/ticket-patch.js'
 import type { Database, Db } from './database.js'
-import { TICKET_COLUMNS } from './ticket-row.js'
 
 export async function updateTicketRow(db: Db | Transaction<Database>, providerId: string, id: string, patch: TicketPatch, now: Date) {
   return db
@@ -18,6 +18,6 @@ export async function updateTicketRow(db: Db | Transaction<Database>, providerId
     })
     .where('id', '=', id)
     .where('provider_id', '=', providerId)
-    .returning(TICKET_COLUMNS)
+    .returning('doc')
     .executeTakeFirst()
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { afterAll, expect, it, vi } from 'vitest'
 import type { Ticket } from '../../src/contract/ticket.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, PROVIDER_C, seedStore, ticket } from '../support/fixtures.js'
+import { countTickets, getTicket } from '../support/store-queries.js'
 import { describeEachStore } from '../support/stores.js'
 import { CLI_TEST_TIMEOUT, linesOf, ndjson, runCli, STACK_FRAME, testId, writeTempFile } from './fixtures/cli.js'
 
@@ -40,23 +41,23 @@ describeEachStore(
 
     it('imports every line of a file for the provider given with --provider', async () => {
       const tickets = fresh('a1000000', 5, 51_000_000)
-      const before = await ctx.store.countTickets()
+      const before = await countTickets(ctx.store.db)
       const result = await runCli(['import', file(ndjson(tickets)), '--provider', PROVIDER_A], ctx.env)
       expect(result.code, result.stderr).toBe(0)
       expect(result.stdout).toBe('')
       expect(summaryOf(result.stderr)).toEqual({ total: 5, inserted: 5, updated: 0, unchanged: 0 })
-      expect(await ctx.store.countTickets()).toBe(before + 5)
-      for (const expected of tickets) expect(await ctx.store.getTicket(A, expected.id)).toEqual(expected)
+      expect(await countTickets(ctx.store.db)).toBe(before + 5)
+      for (const expected of tickets) expect(await getTicket(ctx.store.db, A, expected.id)).toEqual(expected)
     })
 
     it('changes nothing when the same file is imported a second time', async () => {
       const path = file(ndjson(fresh('a2000000', 4, 52_000_000)))
       expect(await runCli(['import', path, '--provider', PROVIDER_A], ctx.env)).toMatchObject({ code: 0 })
-      const before = await ctx.store.countTickets()
+      const before = await countTickets(ctx.store.db)
       const again = await runCli(['import', path, '--provider', PROVIDER_A], ctx.env)
       expect(again.code, again.stderr).toBe(0)
       expect(summaryOf(again.stderr)).toEqual({ total: 4, inserted: 0, updated: 0, unchanged: 4 })
-      expect(await ctx.store.countTickets()).toBe(before)
+      expect(await countTickets(ctx.store.db)).toBe(before)
     })
 
     it('updates a ticket whose line changed and leaves the others untouched', async () => {
@@ -65,16 +66,16 @@ describeEachStore(
       const changed = { ...tickets[1]!, external_reference: 'ERP-42', externally_processed: true }
       const result = await runCli(['import', file(ndjson([tickets[0], changed, tickets[2]])), '--provider', PROVIDER_A], ctx.env)
       expect(summaryOf(result.stderr)).toEqual({ total: 3, inserted: 0, updated: 1, unchanged: 2 })
-      expect(await ctx.store.getTicket(A, changed.id)).toEqual(changed)
+      expect(await getTicket(ctx.store.db, A, changed.id)).toEqual(changed)
     })
 
     it('reads the tickets from stdin when the file is -', async () => {
       const tickets = fresh('a4000000', 2, 54_000_000)
-      const before = await ctx.store.countTickets()
+      const before = await countTickets(ctx.store.db)
       const result = await runCli(['import', '-', '--provider', PROVIDER_A], ctx.env, ndjson(tickets))
       expect(result.code, result.stderr).toBe(0)
       expect(summaryOf(result.stderr)).toEqual({ total: 2, inserted: 2, updated: 0, unchanged: 0 })
-      expect(await ctx.store.countTickets()).toBe(before + 2)
+      expect(await countTickets(ctx.store.db)).toBe(before + 2)
     })
 
     it('gives each ticket to the provider named by its own provider_id when --provider is absent', async () => {
@@ -82,18 +83,18 @@ describeEachStore(
       const lines = [{ ...forB!, provider_id: PROVIDER_B }, { ...forC!, provider_id: PROVIDER_C }]
       const result = await runCli(['import', file(ndjson(lines))], ctx.env)
       expect(result.code, result.stderr).toBe(0)
-      expect(await ctx.store.getTicket({ providerId: PROVIDER_B }, forB!.id)).toEqual(forB)
-      expect(await ctx.store.getTicket({ providerId: PROVIDER_C }, forC!.id)).toEqual(forC)
-      expect(await ctx.store.getTicket(A, forB!.id)).toBeUndefined()
+      expect(await getTicket(ctx.store.db, { providerId: PROVIDER_B }, forB!.id)).toEqual(forB)
+      expect(await getTicket(ctx.store.db, { providerId: PROVIDER_C }, forC!.id)).toEqual(forC)
+      expect(await getTicket(ctx.store.db, A, forB!.id)).toBeUndefined()
     })
 
     it('refuses a line without provider_id when --provider is absent, naming provider_id, and imports nothing', async () => {
       const [owned, orphan] = fresh('a6000000', 2, 56_000_000)
-      const before = await ctx.store.countTickets()
+      const before = await countTickets(ctx.store.db)
       const result = await runCli(['import', file(ndjson([{ ...owned!, provider_id: PROVIDER_B }, orphan]))], ctx.env)
       expect(result.code, result.stderr).toBe(1)
       expect(result.stderr).toContain('line 2: provider_id: ')
-      expect(await ctx.store.countTickets()).toBe(before)
+      expect(await countTickets(ctx.store.db)).toBe(before)
     })
 
     it('fails with exit 1 and one line on stderr when the file does not exist', async () => {
@@ -139,14 +140,14 @@ describeEachStore(
     ]
     for (const bad of badFiles) {
       it(`refuses a whole file with ${bad.name}: exit 1, the line and field on stderr, nothing imported`, async () => {
-        const before = await ctx.store.countTickets()
+        const before = await countTickets(ctx.store.db)
         const result = await runCli(['import', file(`${bad.lines.join('\n')}\n`), '--provider', PROVIDER_A], ctx.env)
         expect(result.code, result.stderr).toBe(1)
         expect(result.stderr).toMatch(bad.error)
         expect(result.stderr).not.toMatch(STACK_FRAME)
         expect(result.stderr).not.toMatch(SUMMARY)
-        expect(await ctx.store.countTickets()).toBe(before)
-        for (const t of valid) expect(await ctx.store.getTicket(A, t.id)).toBeUndefined()
+        expect(await countTickets(ctx.store.db)).toBe(before)
+        for (const t of valid) expect(await getTicket(ctx.store.db, A, t.id)).toBeUndefined()
       })
     }
   },

@@ -4,9 +4,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
 import type { Ticket } from '../../src/contract/ticket.js'
-import type { TicketStore } from '../../src/store/store.js'
+import type { Store } from '../../src/store/store.js'
 import { bearer } from '../support/api.js'
 import { PROVIDER_A } from '../support/fixtures.js'
+import { getTicket } from '../support/store-queries.js'
 
 /** No request may take longer: the client-side deadline and the connect timeout bound them far below. */
 const HANG_MS = 15_000
@@ -31,7 +32,7 @@ async function timed(kind: Outcome['kind'], request: Promise<LightMyRequestRespo
  */
 export async function expectToSurvive(
   app: FastifyInstance,
-  store: TicketStore,
+  store: Store,
   token: string,
   tickets: Ticket[],
   faults: () => Promise<void>,
@@ -97,7 +98,7 @@ export async function expectToSurvive(
   // Nothing acknowledged is lost: each ticket holds its last acknowledged PATCH, or a later
   // one whose answer was a 503 (a write may commit although its answer could not be given).
   for (const [w, t] of tickets.entries()) {
-    const row = await store.getTicket({ providerId: PROVIDER_A }, t.id)
+    const row = await getTicket(store.db, { providerId: PROVIDER_A }, t.id)
     const lastAcked = acked[w]!.at(-1)
     if (lastAcked === undefined) continue
     const match = /^fault-(\d+)-(\d+)$/.exec(row!.external_reference)

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, seedStore, ticketsOf } from '../support/fixtures.js'
 import { openTestStore, TEST_DATABASE_URL, type TestStore } from '../support/stores.js'
@@ -20,7 +20,7 @@ const WORKERS = 6
 suite(`PostgreSQL faults under load${TEST_DATABASE_URL ? '' : ' [set TICKETS_TEST_DATABASE_URL to run]'}`, () => {
   let base: TestStore
   let proxy: TcpProxy
-  let store: SqlStore
+  let store: Store
   let app: FastifyInstance
   let token: string
   let admin: pg.Client

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, seedStore, ticketsOf } from '../support/fixtures.js'
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js'
@@ -17,7 +17,7 @@ const suite = TEST_DATABASE_URL ? describe : describe.skip
 
 suite(`PostgreSQL stopped and started under load${TEST_DATABASE_URL ? '' : ' [set TICKETS_TEST_DATABASE_URL to run]'}`, () => {
   let server: PrivatePostgres
-  let store: SqlStore
+  let store: Store
   let app: FastifyInstance
   let token: string
 

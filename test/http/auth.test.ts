@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { bearer, createClient, createTestApp, requestToken, tokenFor } from '../support/api.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, seedStore } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
@@ -151,7 +151,7 @@ describeEachStore(
     })
 
     it('accepts the token after a restart: a freshly opened store on the same database keeps the key', async () => {
-      let reopened: SqlStore | undefined
+      let reopened: Store | undefined
       let restarted: FastifyInstance | undefined
       try {
         reopened = await openStore({ databaseUrl: ctx.env.TICKETS_DATABASE_URL, dataDir: ctx.env.TICKETS_DATA_DIR ?? '', migrate: false })

@@ -2,7 +2,7 @@
 // bounded (429 past it), and other partners are served meanwhile.
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { TicketStore } from '../../src/store/store.js'
+import type { AppStore } from '../../src/http/app-store.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, PROVIDER_B } from '../support/fixtures.js'
 import { openTestStore, type TestStore } from '../support/stores.js'
@@ -15,11 +15,11 @@ let gate: { open: () => void; promise: Promise<void> } | undefined
 let started = 0
 
 /** The store, except that list pages wait for the test to open the gate. */
-function gatedStore(store: TicketStore): TicketStore {
+function gatedStore(store: AppStore): AppStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'listTicketsJson')
-        return async (...args: Parameters<TicketStore['listTicketsJson']>) => {
+        return async (...args: Parameters<AppStore['listTicketsJson']>) => {
           started++
           await gate?.promise
           return target.listTicketsJson(...args)

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { fromDatabaseError } from '../../src/errors/db-errors.js'
-import type { TicketStore } from '../../src/store/store.js'
+import type { AppStore } from '../../src/http/app-store.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A } from '../support/fixtures.js'
 import { openTestStore, type TestStore } from '../support/stores.js'
@@ -63,7 +63,7 @@ describe('database failures over HTTP', () => {
         const value = Reflect.get(target, key, receiver) as unknown
         return typeof value === 'function' ? value.bind(target) : value
       },
-    }) as TicketStore
+    }) as AppStore
     const stream = new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line) as { level: number; msg: string })

@@ -9,12 +9,12 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { RemotePool } from '../../src/store/drivers/pglite-remote.js'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { createTestApp } from '../support/api.js'
 
 describe('a request while another process holds the embedded store', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tickets-busy-'))
-  let store: SqlStore
+  let store: Store
   let app: FastifyInstance
 
   beforeAll(async () => {

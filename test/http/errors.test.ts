@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TokenService } from '../../src/auth/tokens.js'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { EDGE_TICKETS, PROVIDER_A, seedStore } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
@@ -119,7 +119,7 @@ describeEachStore(
     })
 
     describe('on a store that has been closed (shutdown)', () => {
-      let closing: SqlStore
+      let closing: Store
       let closedApp: FastifyInstance
       let closedToken: string
       beforeAll(async () => {
@@ -154,7 +154,7 @@ describeEachStore(
 
 describe('an unreachable database', () => {
   const secret = 'test-signing-secret-for-the-unreachable-store'
-  let store: SqlStore
+  let store: Store
   let app: FastifyInstance
   let token: string
 

@@ -6,6 +6,7 @@ import type { Ticket } from '../../src/contract/ticket.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, PROVIDER_B, seedStore, ticketsOf } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
+import { getTicket } from '../support/store-queries.js'
 
 const PATH = '/v2/tickets/tickets'
 const NOW = '2027-02-03T04:05:06.789Z'
@@ -45,7 +46,7 @@ describeEachStore(
         payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       })
     const get = (id: string) => app.inject({ method: 'GET', url: `${PATH}/${id}`, headers: bearer(token) })
-    const stored = (id: string, providerId = PROVIDER_A) => ctx.store.getTicket({ providerId }, id)
+    const stored = (id: string, providerId = PROVIDER_A) => getTicket(ctx.store.db, { providerId }, id)
 
     async function expectRefused(payload: unknown, status: number, body: Record<string, unknown>, headers?: Record<string, string>) {
       const target = await freshTicket()
@@ -91,6 +92,18 @@ describeEachStore(
       expect(etag).toMatch(/^"[^"]+"$/)
       expect(etag).not.toBe(before)
       expect((await get(target.id)).headers['etag']).toBe(etag)
+    })
+
+    it('answers the stored document: the bytes and ETag a following GET sends', async () => {
+      const target = await freshTicket()
+      // Characters serializers are known to disagree on (escapes, U+2028, non-ASCII, astral).
+      const response = await patch(target.id, { external_reference: 'q"\\/\n\t\u0001\u2028é😀', externally_processed: true })
+      expect(response.statusCode).toBe(200)
+      const after = await get(target.id)
+      expect(response.rawPayload.equals(after.rawPayload)).toBe(true)
+      expect(response.headers['etag']).toBe(after.headers['etag'])
+      expect(response.headers['content-type']).toBe(after.headers['content-type'])
+      expect(response.headers['content-length']).toBe(after.headers['content-length'])
     })
 
     it('is idempotent: the same patch twice leaves the same field values', async () => {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClientCache } from '../../src/store/client-cache.js'
 import { createPgPool } from '../../src/store/drivers/pg-pool.js'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
-import type { ApiClient } from '../../src/store/store.js'
+import type { Store } from '../../src/store/store.js'
+import type { ApiClient } from '../../src/store/client-store.js'
 import { describeEachStore, openTestStore, TEST_DATABASE_URL, type TestStore } from '../support/stores.js'
 import { TcpProxy } from '../support/tcp-proxy.js'
 import { PROVIDER_A } from '../support/fixtures.js'
@@ -92,7 +92,7 @@ const until = async (condition: () => boolean | Promise<boolean>, ms = 5_000) =>
 
 pgSuite(`revocations when NOTIFY is lost [postgres]${TEST_DATABASE_URL ? '' : ' [set TICKETS_TEST_DATABASE_URL to run]'}`, () => {
   let base: TestStore
-  let other: SqlStore
+  let other: Store
   const TTL_MS = 1_500
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, seedStore, ticketsOf } from '../support/fixtures.js'
 import { openTestStore, TEST_DATABASE_URL, type TestStore } from '../support/stores.js'
@@ -16,7 +16,7 @@ const STATEMENT_TIMEOUT_MS = 300 // the client-side deadline is 2 s above it
 suite(`PostgreSQL behind a black hole${TEST_DATABASE_URL ? '' : ' [set TICKETS_TEST_DATABASE_URL to run]'}`, () => {
   let base: TestStore
   let proxy: TcpProxy
-  let store: SqlStore
+  let store: Store
   let app: FastifyInstance
   let token: string
 

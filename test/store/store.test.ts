@@ -2,10 +2,11 @@
 import { expect, it } from 'vitest'
 import { parseTicketQuery } from '../../src/domain/ticket-query.js'
 import { ImportLineError } from '../../src/domain/import-errors.js'
-import type { ImportTicket } from '../../src/store/store.js'
+import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import { rowToTicket, TICKET_COLUMNS } from '../../src/store/ticket-row.js'
 import { describeEachStore } from '../support/stores.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, SEED, seedStore, ticket, ticketsOf } from '../support/fixtures.js'
+import { countTickets, getTicket, listTickets } from '../support/store-queries.js'
 
 const A = { providerId: PROVIDER_A }
 const B = { providerId: PROVIDER_B }
@@ -18,29 +19,29 @@ describeEachStore(
   'ticket store',
   (ctx) => {
     it('counts each provider’s tickets exactly', async () => {
-      const page = await ctx.store.listTickets(A, parseTicketQuery('limit=0'))
+      const page = await listTickets(ctx.store.db, A, parseTicketQuery('limit=0'))
       expect(page).toEqual({ tickets: [], total: ticketsOf(PROVIDER_A).length })
-      expect((await ctx.store.listTickets(B, parseTicketQuery(''))).total).toBe(ticketsOf(PROVIDER_B).length)
+      expect((await listTickets(ctx.store.db, B, parseTicketQuery(''))).total).toBe(ticketsOf(PROVIDER_B).length)
     })
 
     it('returns tickets exactly as imported, timestamps in UTC with microseconds kept', async () => {
-      for (const expected of EDGE_TICKETS) expect(await ctx.store.getTicket(A, expected.id)).toEqual(expected)
+      for (const expected of EDGE_TICKETS) expect(await getTicket(ctx.store.db, A, expected.id)).toEqual(expected)
     })
 
     it('never returns another provider’s ticket', async () => {
-      expect(await ctx.store.getTicket(B, EDGE_TICKETS[0]!.id)).toBeUndefined()
+      expect(await getTicket(ctx.store.db, B, EDGE_TICKETS[0]!.id)).toBeUndefined()
       const outcome = await ctx.store.updateTicket(B, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date() })
       expect(outcome).toEqual({ status: 'not-found' })
     })
 
     it('breaks created_at ties by id ascending', async () => {
-      const page = await ctx.store.listTickets(A, parseTicketQuery('created_after=2024-05-05T05:05:04Z&created_before=2024-05-05T05:05:06Z'))
+      const page = await listTickets(ctx.store.db, A, parseTicketQuery('created_after=2024-05-05T05:05:04Z&created_before=2024-05-05T05:05:06Z'))
       expect(page.tickets.map((t) => t.ticket_number)).toEqual([9000001, 9000002, 9000003])
     })
 
     it('sorts nulls last in both directions', async () => {
       for (const direction of ['asc', 'desc']) {
-        const page = await ctx.store.listTickets(A, parseTicketQuery(`sort_by[finished_at]=${direction}&limit=1000`))
+        const page = await listTickets(ctx.store.db, A, parseTicketQuery(`sort_by[finished_at]=${direction}&limit=1000`))
         const finished = page.tickets.map((t) => t.finished_at)
         const firstNull = finished.indexOf(null)
         expect(firstNull).toBeGreaterThan(0)
@@ -48,24 +49,28 @@ describeEachStore(
       }
     })
 
-    it('applies the patch, moves updated_at, and honours a failed precondition', async () => {
+    it('applies the patch, moves updated_at, and honours a failed precondition seen on the stored document', async () => {
       const now = new Date('2026-01-02T03:04:05.678Z')
       const target = EDGE_TICKETS[1]!
-      const refused = await ctx.store.updateTicket(A, target.id, { external_reference: 'nope' }, { now, precondition: () => false })
-      expect(refused.status).toBe('precondition-failed')
-      expect((await ctx.store.getTicket(A, target.id))?.external_reference).toBe('')
+      const before = await ctx.store.getTicketDocument(A, target.id)
+      const seen: string[] = []
+      const refused = await ctx.store.updateTicket(A, target.id, { external_reference: 'nope' }, { now, precondition: (current) => (seen.push(current), false) })
+      expect(seen).toEqual([before])
+      expect(refused).toEqual({ status: 'precondition-failed', document: before })
+      expect((await getTicket(ctx.store.db, A, target.id))?.external_reference).toBe('')
       const outcome = await ctx.store.updateTicket(A, target.id, { external_reference: 'INV-1', externally_processed: true }, { now })
       expect(outcome).toEqual({
         status: 'updated',
-        ticket: { ...target, external_reference: 'INV-1', externally_processed: true, updated_at: '2026-01-02T03:04:05.678Z' },
+        document: JSON.stringify({ ...target, external_reference: 'INV-1', externally_processed: true, updated_at: '2026-01-02T03:04:05.678Z' }),
       })
+      expect(await ctx.store.getTicketDocument(A, target.id)).toBe((outcome as { document: string }).document)
     })
 
     it('serializes a page in the database byte for byte as JSON.stringify would, with next only when more follow', async () => {
       await ctx.store.updateTicket(A, EDGE_TICKETS[2]!.id, { external_reference: 'q"\\\n\t\u0001\u2028é😀' }, { now: new Date('2026-01-03T00:00:00Z') })
       for (const q of ['', 'limit=1000', 'sort_by[finished_at]=desc&sort_by[ticket_number]=asc&limit=7', 'state=closed&limit=3&offset=2', 'limit=0', 'offset=1000']) {
         const query = parseTicketQuery(q)
-        const [json, objects] = [await ctx.store.listTicketsJson(A, query), await ctx.store.listTickets(A, query)]
+        const [json, objects] = [await ctx.store.listTicketsJson(A, query), await listTickets(ctx.store.db, A, query)]
         expect(json.resultJson, q).toBe(JSON.stringify(objects.tickets))
         expect(json.total).toBe(objects.total)
         expect(json.rows).toBe(objects.tickets.length)
@@ -89,7 +94,7 @@ describeEachStore(
     })
 
     it('refuses a whole import when one line conflicts, and names the line', async () => {
-      const before = await ctx.store.countTickets()
+      const before = await countTickets(ctx.store.db)
       const fresh = ticket({ id: 'f0000000-0000-4000-8000-000000000001', ticket_number: 123456789 })
       const clash = ticket({ id: 'f0000000-0000-4000-8000-000000000002', ticket_number: EDGE_TICKETS[0]!.ticket_number })
       const attempt = ctx.store.importTickets(
@@ -99,8 +104,8 @@ describeEachStore(
         ]),
       )
       await expect(attempt).rejects.toThrow(new ImportLineError(2, 'ticket_number', `is already used by ticket ${EDGE_TICKETS[0]!.id}`))
-      expect(await ctx.store.countTickets()).toBe(before)
-      expect(await ctx.store.getTicket(A, fresh.id)).toBeUndefined()
+      expect(await countTickets(ctx.store.db)).toBe(before)
+      expect(await getTicket(ctx.store.db, A, fresh.id)).toBeUndefined()
     })
 
     it('refuses to move a ticket to another provider by import', async () => {

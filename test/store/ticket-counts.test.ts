@@ -5,7 +5,7 @@ import { generateTickets, seededRandom } from '../../src/demo/generate-tickets.j
 import { parseTicketQuery } from '../../src/domain/ticket-query.js'
 import { countStrategy, countTickets } from '../../src/store/count-sql.js'
 import { buildCountQuery } from '../../src/store/list-sql.js'
-import type { ImportTicket } from '../../src/store/store.js'
+import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import type { Ticket } from '../../src/contract/ticket.js'
 import { describeEachStore, type StoreContext } from '../support/stores.js'
 import { PROVIDER_A, PROVIDER_B } from '../support/fixtures.js'

@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import { createApiClient } from '../../src/auth/clients.js'
 import type { Scope } from '../../src/contract/oauth.js'
 import { buildApp, type AppOptions } from '../../src/http/app.js'
-import type { TicketStore } from '../../src/store/store.js'
+import type { AppStore } from '../../src/http/app-store.js'
+import type { ClientStore } from '../../src/store/client-store.js'
 
-export async function createTestApp(store: TicketStore, options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
+export async function createTestApp(store: AppStore, options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
   return buildApp({ store, ...options })
 }
 
-export async function createClient(store: TicketStore, providerId: string, scopes?: Scope[]) {
+export async function createClient(store: ClientStore, providerId: string, scopes?: Scope[]) {
   const { client, secret } = await createApiClient(store, { providerId, name: 'test', ...(scopes ? { scopes } : {}) })
   return { clientId: client.clientId, secret }
 }
@@ -26,7 +27,7 @@ export async function requestToken(app: FastifyInstance, clientId: string, secre
 }
 
 /** A bearer token for a new client of `providerId`. */
-export async function tokenFor(app: FastifyInstance, store: TicketStore, providerId: string, scopes?: Scope[]): Promise<string> {
+export async function tokenFor(app: FastifyInstance, store: ClientStore, providerId: string, scopes?: Scope[]): Promise<string> {
   const { clientId, secret } = await createClient(store, providerId, scopes)
   const response = await requestToken(app, clientId, secret)
   if (response.statusCode !== 200) throw new Error(`token request failed: ${response.body}`)

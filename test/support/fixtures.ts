@@ -2,7 +2,7 @@
 // list semantics care about (null VINs, equal created_at, unfinished tickets, offsets).
 import type { Ticket } from '../../src/contract/ticket.js'
 import { generateTickets } from '../../src/demo/generate-tickets.js'
-import type { ImportTicket, TicketStore } from '../../src/store/store.js'
+import type { ImportTicket, TicketTransfer } from '../../src/store/ticket-transfer.js'
 
 export const PROVIDER_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 export const PROVIDER_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'
@@ -85,7 +85,7 @@ export const SEED: Array<{ providerId: string; ticket: Ticket }> = [
 
 export const ticketsOf = (providerId: string) => SEED.filter((s) => s.providerId === providerId).map((s) => s.ticket)
 
-export async function importAll(store: TicketStore, entries: Array<{ providerId: string; ticket: Ticket }>): Promise<void> {
+export async function importAll(store: TicketTransfer, entries: Array<{ providerId: string; ticket: Ticket }>): Promise<void> {
   const batch: ImportTicket[] = entries.map((entry, i) => ({ line: i + 1, ...entry }))
   async function* batches() {
     yield batch
@@ -93,4 +93,4 @@ export async function importAll(store: TicketStore, entries: Array<{ providerId:
   await store.importTickets(batches())
 }
 
-export const seedStore = (store: TicketStore) => importAll(store, SEED)
+export const seedStore = (store: TicketTransfer) => importAll(store, SEED)

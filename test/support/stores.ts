@@ -8,14 +8,14 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, inject } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
-import type { SqlStore } from '../../src/store/sql-store.js'
+import type { Store } from '../../src/store/store.js'
 
 export type StoreKind = 'embedded' | 'postgres'
 
 export const TEST_DATABASE_URL = process.env.TICKETS_TEST_DATABASE_URL
 
 export interface TestStore {
-  store: SqlStore
+  store: Store
   /** How to open the same store again (for the CLI and multi-process tests). */
   env: Record<string, string>
   dispose(): Promise<void>
@@ -63,7 +63,7 @@ export const STORE_KINDS: StoreKind[] = TEST_DATABASE_URL ? ['embedded', 'postgr
 export interface StoreContext {
   kind: StoreKind
   /** Valid inside tests and hooks (opened in beforeAll). */
-  readonly store: SqlStore
+  readonly store: Store
   readonly env: Record<string, string>
 }
 
@@ -74,7 +74,7 @@ export interface StoreContext {
 export function describeEachStore(
   name: string,
   suite: (context: StoreContext) => void,
-  setup?: (store: SqlStore) => Promise<void>,
+  setup?: (store: Store) => Promise<void>,
 ): void {
   for (const kind of ['embedded', 'postgres'] as const) {
     if (!STORE_KINDS.includes(kind)) {

@@ -4,12 +4,12 @@ import { expect, it } from 'vitest'
 import { listTicketsJson } from '../../src/domain/tickets.js'
 import { parseTicketQuery } from '../../src/domain/ticket-query.js'
 import { AppError } from '../../src/errors/app-error.js'
-import type { TicketStore } from '../../src/store/store.js'
+import type { TicketReads } from '../../src/store/ticket-reads.js'
 
 const principal = { clientId: 'tc_x', providerId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', scopes: [] }
 // What node-postgres throws when statement_timeout cancels a query.
 const cancelled = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })
-const timingOut = { listTicketsJson: () => Promise.reject(cancelled) } as unknown as TicketStore
+const timingOut = { listTicketsJson: () => Promise.reject(cancelled) } as unknown as TicketReads
 
 it('names the cursor when a deep offset runs out of time', async () => {
   const error = await listTicketsJson(timingOut, principal, parseTicketQuery('offset=900000&limit=100')).catch((e: unknown) => e)

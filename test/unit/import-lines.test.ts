@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import type { Ticket } from '../../src/contract/ticket.js'
 import { ImportLineError } from '../../src/domain/import-errors.js'
 import { ImportFailedError, MAX_REPORTED_ERRORS, parseImportLine, readImportBatches } from '../../src/domain/import-lines.js'
-import type { ImportTicket } from '../../src/store/store.js'
+import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import { PROVIDER_A, PROVIDER_B, ticket } from '../support/fixtures.js'
 
 const line = (value: unknown) => JSON.stringify(value)
