@@ -16,9 +16,10 @@ import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerTicketRoutes } from './routes/tickets.js'
 import { parseForm } from './form-body.js'
 import { BODY_LIMIT_BYTES, FORM_BODY_LIMIT_BYTES } from './body-limits.js'
-import { RATE_LIMITS_OFF, registerRateLimits, type RateLimits, type RateLimitSettings } from './rate-limits.js'
+import { RATE_LIMITS_OFF, registerRateLimits, type RateLimitSettings } from './rate-limits.js'
 import { ClientConcurrency } from '../limits/client-concurrency.js'
 import { Lifecycle } from './lifecycle.js'
+import type { AppContext } from './context.js'
 import './route-config.js'
 import type { Metrics } from '../observability/metrics.js'
 import { countResponses } from '../observability/http-metrics.js'
@@ -46,15 +47,6 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** Where request, problem, rate-limit and token counts go (the server's /metrics). */
   metrics?: Metrics
-}
-
-export interface AppContext {
-  store: TicketStore
-  tokens: TokenService
-  clock: () => Date
-  rateLimits: RateLimits
-  concurrency: ClientConcurrency
-  lifecycle: Lifecycle
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/

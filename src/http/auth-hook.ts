@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { authenticate, type Principal } from '../auth/bearer.js'
 import type { Scope } from '../contract/oauth.js'
-import type { AppContext } from './app.js'
+import type { AppContext } from './context.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

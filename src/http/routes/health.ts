@@ -2,7 +2,7 @@
 // traffic while PostgreSQL is away and resumes when it is back.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import type { AppContext } from '../app.js'
+import type { AppContext } from '../context.js'
 import { AppError } from '../../errors/app-error.js'
 import { fromDatabaseError } from '../../errors/db-errors.js'
 

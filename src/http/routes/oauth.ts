@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { issueToken, oauthError, type TokenRequest } from '../../auth/client-credentials.js'
 import { TokenResponseSchema } from '../../contract/oauth.js'
-import type { AppContext } from '../app.js'
+import type { AppContext } from '../context.js'
 import type { FormBody } from '../form-body.js'
 
 export const TOKEN_PATH = '/oauth2/token'
