@@ -3,12 +3,12 @@
 // /openapi.json, printed by `tickets openapi`, checked in as docs/openapi.json.
 import { TicketListSchema } from '../contract/list-tickets.js'
 import { SCOPES, TokenRequestSchema, TokenResponseSchema } from '../contract/oauth.js'
+import { HealthSchema } from '../contract/health.js'
 import { ProblemSchema } from '../contract/problem.js'
 import { TicketSchema, TicketStateSchema } from '../contract/ticket.js'
 import { TicketPatchSchema } from '../contract/ticket-patch.js'
 import { FILTERS, FILTER_NAMES, PAGINATION, SORT_FIELD_NAMES, type FilterDef } from '../domain/ticket-fields.js'
 import { ERROR_CATALOG } from '../errors/catalog.js'
-import { HealthSchema } from './routes/health.js'
 
 type Json = Record<string, unknown>
 

@@ -1,12 +1,10 @@
 // Liveness and readiness probes. Readiness asks the store, so a load balancer stops sending
 // traffic while PostgreSQL is away and resumes when it is back.
 import type { FastifyInstance } from 'fastify'
-import Type from 'typebox'
+import { HealthSchema } from '../../contract/health.js'
 import type { AppContext } from '../context.js'
 import { AppError } from '../../errors/app-error.js'
 import { fromDatabaseError } from '../../errors/db-errors.js'
-
-export const HealthSchema = Type.Object({ status: Type.String(), store: Type.Optional(Type.String()) }, { additionalProperties: false })
 
 export function registerHealthRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/healthz', { schema: { response: { 200: HealthSchema } } }, async () => ({ status: 'ok' }))
