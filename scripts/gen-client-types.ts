@@ -264,4 +264,4 @@ export function generateClientTypes(document: Json): string {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href
-if (invokedDirectly) process.stdout.write(generateClientTypes(buildOpenApiDocument()))
+if (invokedDirectly) process.stdout.write(generateClientTypes(await buildOpenApiDocument()))

@@ -5,7 +5,7 @@ import { parseCommandArgs } from './usage.js'
 
 export async function openapiCommand(args: string[]): Promise<number> {
   parseCommandArgs(args, {})
-  process.stdout.write(`${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`)
+  process.stdout.write(`${JSON.stringify(await buildOpenApiDocument(), null, 2)}\n`)
   return 0
 }
 

@@ -10,16 +10,12 @@ import type { AppStore } from './app-store.js'
 import { registerProblemHandlers, sendProblem } from './problem-handler.js'
 import { AppError } from '../errors/app-error.js'
 import { trackRoutes } from './route-table.js'
-import { registerDocsRoutes } from './routes/docs.js'
-import { registerHealthRoutes } from './routes/health.js'
-import { registerOAuthRoutes } from './routes/oauth.js'
-import { registerTicketRoutes } from './routes/tickets.js'
-import { parseForm } from './form-body.js'
-import { BODY_LIMIT_BYTES, FORM_BODY_LIMIT_BYTES } from './body-limits.js'
-import { RATE_LIMITS_OFF, registerRateLimits, type RateLimits, type RateLimitSettings } from './rate-limits.js'
+import { registerRoutes } from './register-routes.js'
+import { BODY_LIMIT_BYTES } from './body-limits.js'
+import { RATE_LIMITS_OFF, registerRateLimits, type RateLimitSettings } from './rate-limits.js'
 import { ClientConcurrency } from '../limits/client-concurrency.js'
 import { Lifecycle } from './lifecycle.js'
-import './route-config.js'
+import type { AppContext } from './context.js'
 import type { Metrics } from '../observability/metrics.js'
 import { countResponses } from '../observability/http-metrics.js'
 import { serverOptions, type ServerLimits } from './server-options.js'
@@ -46,15 +42,6 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** Where request, problem, rate-limit and token counts go (the server's /metrics). */
   metrics?: Metrics
-}
-
-export interface AppContext {
-  store: AppStore
-  tokens: TokenService
-  clock: () => Date
-  rateLimits: RateLimits
-  concurrency: ClientConcurrency
-  lifecycle: Lifecycle
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -121,41 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id)
   })
 
-  // Each group of routes accepts only its own media types (encapsulated parsers), so a JSON
-  // token request or a form-encoded PATCH is a clear 415 rather than a confusing 400.
-  app.removeAllContentTypeParsers()
-  await app.register(async (tickets) => {
-    tickets.addHook('onRoute', (route) => {
-      route.config = { ...route.config, accepts: ['application/json', 'application/merge-patch+json'], bodyLimit: BODY_LIMIT_BYTES }
-    })
-    tickets.addContentTypeParser(
-      ['application/json', 'application/merge-patch+json'],
-      { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-      tickets.getDefaultJsonParser('error', 'error'),
-    )
-    registerTicketRoutes(tickets, context)
-  })
-  await app.register(async (oauth) => {
-    oauth.addHook('onRoute', (route) => {
-      route.config = { ...route.config, accepts: ['application/x-www-form-urlencoded'], bodyLimit: FORM_BODY_LIMIT_BYTES }
-    })
-    // Counted before the body is even read: a flood from one address costs a refusal each.
-    oauth.addHook('onRequest', (request, reply) => context.rateLimits.admit('token-address', request.ip, request, reply))
-    oauth.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES },
-      (_request, body, done) => {
-        try {
-          done(null, parseForm(body as string))
-        } catch (error) {
-          done(error as Error, undefined)
-        }
-      },
-    )
-    registerOAuthRoutes(oauth, context)
-  })
-  registerHealthRoutes(app, context)
-  registerDocsRoutes(app)
+  await registerRoutes(app, context)
   await app.ready()
   // Beyond this many open sockets Node drops new connections at once.
   if (options.server) app.server.maxConnections = options.server.maxConnections

@@ -1,9 +1,9 @@
 // The onRequest hook that guards /v2 routes: it authenticates before the body is read, so an
 // anonymous caller learns nothing about validation, and puts the Principal on the request.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authenticate, type Principal } from '../auth/bearer.js'
 import type { Scope } from '../contract/oauth.js'
-import type { AppContext } from './app.js'
+import type { AppContext } from './context.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,4 +27,14 @@ export function requireScope(context: AppContext, scope: Scope) {
     if (reply.raw.closed) release()
     else reply.raw.once('close', release)
   }
+}
+
+/** Every route registered after this with a `config.scope` is guarded by requireScope first. */
+export function guardScopedRoutes(app: FastifyInstance, context: AppContext): void {
+  app.addHook('onRoute', (route) => {
+    const scope = route.config?.scope
+    if (scope === undefined) return
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = [requireScope(context, scope), ...own]
+  })
 }

@@ -6,3 +6,6 @@ export const BODY_LIMIT_BYTES = 1024 * 1024
 
 /** A token request is a few short fields; 8 KiB leaves room for long ids and scopes. */
 export const FORM_BODY_LIMIT_BYTES = 8 * 1024
+
+/** A limit as people write it: "1 MiB", "8 KiB". */
+export const describeSize = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`)

@@ -8,7 +8,7 @@ import { fromDatabaseError, isDataException } from '../errors/db-errors.js'
 import { TICKET_FIELDS } from '../contract/ticket.js'
 import { PATCHABLE_MEMBERS as PATCHABLE } from '../contract/ticket-patch.js'
 import { allowedMethods } from './route-table.js'
-import { BODY_LIMIT_BYTES } from './body-limits.js'
+import { BODY_LIMIT_BYTES, describeSize } from './body-limits.js'
 
 interface AjvError {
   keyword: string
@@ -52,13 +52,11 @@ function fromValidation(error: FastifyError): AppError {
   return new AppError('invalid-body', detail, { errors })
 }
 
-const sizeOf = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`)
-
 function fromFramework(error: FastifyError, accepts: string[], bodyLimit: number): AppError | undefined {
   if (error.validation) return fromValidation(error)
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload-too-large', `The request body is larger than the ${sizeOf(bodyLimit)} limit.`)
+      return new AppError('payload-too-large', `The request body is larger than the ${describeSize(bodyLimit)} limit.`)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('unsupported-media-type', `This content type is not accepted here; send ${accepts.join(' or ')}.`, {
         errors: [{ in: 'header', name: 'content-type', detail: `must be ${accepts.join(' or ')}` }],

@@ -45,7 +45,7 @@ describeEachStore('tickets commands, while the server is running', (ctx) => {
   it('prints the OpenAPI document that /openapi.json serves', async () => {
     const result = await runCli(['openapi'], ctx.env)
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())))
+    expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(await buildOpenApiDocument())))
   })
 
   it('shows the effective configuration as JSON', async () => {

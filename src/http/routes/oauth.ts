@@ -2,9 +2,10 @@
 // HTTP Basic (RFC 6749 §2.3.1), never both. Responses must not be cached (§5.1).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { issueToken, oauthError, type TokenRequest } from '../../auth/client-credentials.js'
-import { TokenResponseSchema } from '../../contract/oauth.js'
-import type { AppContext } from '../app.js'
+import { TokenRequestSchema, TokenResponseSchema } from '../../contract/oauth.js'
+import type { AppContext } from '../context.js'
 import type { FormBody } from '../form-body.js'
+import type { OperationDoc } from '../openapi/operation-doc.js'
 
 export const TOKEN_PATH = '/oauth2/token'
 
@@ -48,10 +49,25 @@ function tokenRequestOf(request: FastifyRequest): TokenRequest {
   }
 }
 
+const issueTokenDoc: OperationDoc = {
+  operationId: 'issueToken',
+  tags: ['Authentication'],
+  summary: 'Issue an access token (client credentials)',
+  // Client credentials in the form body, or as HTTP Basic.
+  security: [{}, { ClientBasic: [] }],
+  body: TokenRequestSchema,
+  responses: {
+    200: { description: 'A bearer token.' },
+    400: 'invalid_request, unsupported_grant_type or invalid_scope (in `error`).',
+    401: 'invalid_client (in `error`).',
+    default: 'An error occurred.',
+  },
+}
+
 export function registerOAuthRoutes(app: FastifyInstance, context: AppContext): void {
   app.post(
     TOKEN_PATH,
-    { config: { oauthErrors: true }, schema: { response: { 200: TokenResponseSchema } } },
+    { config: { oauthErrors: true, openapi: issueTokenDoc }, schema: { response: { 200: TokenResponseSchema } } },
     async (request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       if (request.body === undefined)

@@ -1,6 +1,9 @@
 // The Tickets resource: list, read, and the write-back of the two externally owned fields.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { TICKET_LIST_PARAMETERS } from '../../contract/list-query-parameters.js'
+import { TicketListSchema } from '../../contract/list-tickets.js'
 import { TicketSchema } from '../../contract/ticket.js'
 import { TicketPatchSchema } from '../../contract/ticket-patch.js'
 import { queryStringOf, splitQueryString } from '../../domain/query-string.js'
@@ -8,10 +11,10 @@ import { parseTicketQuery } from '../../domain/ticket-query.js'
 import { getTicketDocument, listTicketsJson, updateTicket } from '../../domain/tickets.js'
 import { FieldError, parseUuid } from '../../domain/values.js'
 import { AppError } from '../../errors/app-error.js'
-import type { AppContext } from '../app.js'
-import { requireScope } from '../auth-hook.js'
+import type { AppContext } from '../context.js'
 import { documentEtag, ifMatchHolds, noneMatch } from '../etag.js'
 import { listResponseBody } from '../list-body.js'
+import type { OperationDoc } from '../openapi/operation-doc.js'
 
 export const TICKETS_PATH = '/v2/tickets/tickets'
 export const TICKET_PATH = '/v2/tickets/tickets/:ticketId'
@@ -47,12 +50,18 @@ function sendDocument(reply: FastifyReply, document: string): FastifyReply {
 
 export function registerTicketRoutes(app: FastifyInstance, context: AppContext): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
-  const read = requireScope(context, 'tickets:read')
-  const write = requireScope(context, 'tickets:write')
 
+  const listTicketsDoc: OperationDoc = {
+    operationId: 'listTickets',
+    tags: ['Tickets'],
+    summary: 'Retrieve tickets',
+    description: 'Retrieve a list of tickets. Unknown parameters, repeated single-valued parameters and empty values are rejected.',
+    query: TICKET_LIST_PARAMETERS,
+    responses: { 200: { description: 'Successful response.', schema: TicketListSchema } },
+  }
   // The body is assembled from JSON the database produced (see list-body.ts), so no response
   // schema runs here; TicketListSchema still defines it, in the OpenAPI document and the tests.
-  typed.get(TICKETS_PATH, { onRequest: read }, async (request, reply) => {
+  typed.get(TICKETS_PATH, { config: { scope: 'tickets:read', openapi: listTicketsDoc } }, async (request, reply) => {
     const query = parseTicketQuery(queryStringOf(request.url))
     const page = await listTicketsJson(context.store, request.principal, query)
     return reply.type('application/json; charset=utf-8').send(listResponseBody(query.echo, page.resultJson, page.total, page.next))
@@ -64,7 +73,18 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
     refuseQueryParameters(request)
   }
 
-  typed.get(TICKET_PATH, { onRequest: read, preValidation: checkTarget }, async (request, reply) => {
+  const getTicketDoc: OperationDoc = {
+    operationId: 'getTicket',
+    tags: ['Tickets'],
+    summary: 'Retrieve ticket',
+    description: 'Retrieve a single ticket by its identifier. Supports If-None-Match with the ETag.',
+    headers: { 'If-None-Match': Type.String() },
+    responses: {
+      200: { description: 'Successful response.', headers: { ETag: Type.String() }, schema: TicketSchema },
+      304: { description: 'The ticket still matches the If-None-Match entity tag.' },
+    },
+  }
+  typed.get(TICKET_PATH, { preValidation: checkTarget, config: { scope: 'tickets:read', openapi: getTicketDoc } }, async (request, reply) => {
     const id = ticketIdOf(request)
     // The stored document is the body: no row to map, nothing to serialize (TicketSchema still
     // defines it, in the OpenAPI document and the tests that validate live responses).
@@ -75,9 +95,24 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
     return reply.type('application/json; charset=utf-8').send(document)
   })
 
+  const updateTicketDoc: OperationDoc = {
+    operationId: 'updateTicket',
+    tags: ['Tickets'],
+    summary: 'Mark ticket',
+    description:
+      'Set external_reference and/or externally_processed (a JSON merge patch). Sets updated_at. ' +
+      'Idempotent: sending the same patch again leaves the same field values. Send If-Match to update only an unchanged ticket.',
+    headers: { 'If-Match': Type.String() },
+    responses: {
+      // Named here as well as in the response schema: the document states the shape whichever
+      // way the body is produced (GET sends the stored document without a serializer).
+      200: { description: 'The updated ticket.', headers: { ETag: Type.String() }, schema: TicketSchema },
+      412: 'If-Match does not match the current ETag.',
+    },
+  }
   typed.patch(
     TICKET_PATH,
-    { onRequest: write, preValidation: checkTarget, schema: { body: TicketPatchSchema, response: { 200: TicketSchema } } },
+    { preValidation: checkTarget, schema: { body: TicketPatchSchema, response: { 200: TicketSchema } }, config: { scope: 'tickets:write', openapi: updateTicketDoc } },
     async (request, reply) => {
       const id = ticketIdOf(request)
       const ifMatch = request.headers['if-match']

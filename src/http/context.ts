@@ -1,0 +1,16 @@
+// What route handlers and hooks share: the store and the services buildApp wires around it.
+// Kept apart from app.ts so that routes can name it without importing the app that imports them.
+import type { TokenService } from '../auth/tokens.js'
+import type { ClientConcurrency } from '../limits/client-concurrency.js'
+import type { AppStore } from './app-store.js'
+import type { Lifecycle } from './lifecycle.js'
+import type { RateLimits } from './rate-limits.js'
+
+export interface AppContext {
+  store: AppStore
+  tokens: TokenService
+  clock: () => Date
+  rateLimits: RateLimits
+  concurrency: ClientConcurrency
+  lifecycle: Lifecycle
+}

@@ -1,0 +1,43 @@
+// TypeBox schemas as they appear in the OpenAPI document: plain JSON, with the shared shapes
+// as components referenced by $ref.
+import { HealthSchema } from '../../contract/health.js'
+import { TicketListSchema } from '../../contract/list-tickets.js'
+import { TokenRequestSchema, TokenResponseSchema } from '../../contract/oauth.js'
+import { ProblemSchema } from '../../contract/problem.js'
+import { TicketSchema, TicketStateSchema } from '../../contract/ticket.js'
+import { TicketPatchSchema } from '../../contract/ticket-patch.js'
+
+type Json = Record<string, unknown>
+
+// Subschemas that are one of these (or carry one of these titles) become $refs.
+const COMPONENTS: Record<string, unknown> = {
+  Ticket: TicketSchema,
+  'Ticket-state': TicketStateSchema,
+  TicketList: TicketListSchema,
+  TicketPatch: TicketPatchSchema,
+  Problem: ProblemSchema,
+  TokenRequest: TokenRequestSchema,
+  TokenResponse: TokenResponseSchema,
+  Health: HealthSchema,
+}
+const COMPONENT_NAMES = new Map(Object.entries(COMPONENTS).map(([name, schema]) => [schema, name]))
+
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+function componentName(schema: object): string | undefined {
+  const title = (schema as Json).title
+  return COMPONENT_NAMES.get(schema) ?? (typeof title === 'string' && title in COMPONENTS ? title : undefined)
+}
+
+/** A plain JSON copy (TypeBox's symbol keys dropped) with component subschemas as $refs. */
+export function toDocumentSchema(schema: unknown, isRoot = false): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => toDocumentSchema(item))
+  if (typeof schema !== 'object' || schema === null) return schema
+  const name = isRoot ? undefined : componentName(schema)
+  if (name !== undefined) return ref(name)
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, toDocumentSchema(value)]))
+}
+
+export function componentSchemas(): Json {
+  return Object.fromEntries(Object.entries(COMPONENTS).map(([name, schema]) => [name, toDocumentSchema(schema, true)]))
+}
