@@ -165,12 +165,25 @@ export interface TicketList {
   next: string | null
 }
 
-/** A JSON merge patch (RFC 7396) of the fields an external system may set; at least one. */
+/** A JSON merge patch (RFC 7396) of the fields a client may set; at least one. external_reference and externally_processed need tickets:write; the others need tickets:manage. */
 export interface TicketPatch {
   /** Reference of this ticket in your system (at most 255 characters). */
   external_reference?: string
   /** Whether your system has processed this ticket. */
   externally_processed?: boolean
+  /** Reference added by the customer (tickets:manage). */
+  customer_reference?: string
+  /** Reference added by the operator (tickets:manage). */
+  operator_reference?: string
+  /**
+   * The vehicle model (tickets:manage).
+   * @format int64
+   */
+  vehicle_model_id?: number
+  /** Voucher code: 4 to 8 capital letters or digits. */
+  voucher_code?: string | null
+  /** The VIN (tickets:manage), only while prepared or pending; null only while prepared. */
+  vin?: string | null
 }
 
 export interface ProblemError {
@@ -196,6 +209,10 @@ export interface Problem {
   errors?: ProblemError[]
   /** RFC 6749 §5.2 error code (token endpoint only). */
   error?: string
+  /** The ticket’s current state (transition-not-allowed only). */
+  state?: string
+  /** The actions the ticket’s current state allows (transition-not-allowed only). */
+  allowed_actions?: string[]
 }
 
 export interface TokenRequest {
@@ -205,7 +222,7 @@ export interface TokenRequest {
   client_id?: string
   /** The client secret, unless sent with HTTP Basic. */
   client_secret?: string
-  /** Space-separated scopes to request (tickets:read, tickets:write); default: all the client has. */
+  /** Space-separated scopes to request (tickets:read, tickets:write, tickets:manage); default: all the client has. */
   scope?: string
   [member: string]: unknown
 }

@@ -1,7 +1,7 @@
 // tickets clients create|list|revoke: API credentials for partner systems.
 import { createApiClient } from '../auth/clients.js'
 import { PARTNER_SCOPES, SCOPES, type Scope } from '../contract/oauth.js'
-import { FieldError, parseUuid } from '../domain/values.js'
+import { type FieldError, parseUuid } from '../domain/values.js'
 import { loadConfig } from '../config.js'
 import { openConfiguredStore } from './open.js'
 import { parseCommandArgs, UsageError } from './usage.js'

@@ -8,7 +8,7 @@ import { TICKET_FIELDS, TicketSchema, type Ticket } from '../contract/ticket.js'
 import type { ImportTicket } from '../store/ticket-transfer.js'
 import { ImportLineError } from './import-errors.js'
 import { ticketViolations } from './ticket-invariants.js'
-import { FieldError, parseDateTime, parseUuid } from './values.js'
+import { type FieldError, parseDateTime, parseUuid } from './values.js'
 
 const checkTicket = Compile(TicketSchema)
 const DATE_FIELDS = ['assigned_at', 'created_at', 'finished_at', 'updated_at'] as const

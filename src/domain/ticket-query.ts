@@ -18,7 +18,7 @@ import {
   type SortDirection,
   type SortField,
 } from './ticket-fields.js'
-import { FieldError, parseBoundedInteger } from './values.js'
+import { type FieldError, parseBoundedInteger } from './values.js'
 import { decodeCursor, type CursorPosition } from './cursor.js'
 
 export interface AppliedFilter {

@@ -5,7 +5,7 @@
 // by itself within seconds, and every PATCH answered 2xx must be in the database afterwards.
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
 import type { Store } from '../../src/store/store.js'
 import { createTestApp, tokenFor } from '../support/api.js'

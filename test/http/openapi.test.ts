@@ -11,6 +11,7 @@ import { describeEachStore } from '../support/stores.js'
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks an arbitrary JSON document
 type Json = Record<string, any>
 const DOCUMENT_ID = 'https://tickets.test/openapi.json'
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']

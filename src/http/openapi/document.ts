@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of a set of routes: each documented route contributes its
 // operation; the info, components and security schemes are the API's.
-import { SCOPES } from '../../contract/oauth.js'
+import { type SCOPES } from '../../contract/oauth.js'
 import { ERROR_CATALOG } from '../../errors/catalog.js'
 import { describeOperation } from './operation.js'
 import type { RecordedRoute } from './route-recorder.js'

@@ -10,7 +10,7 @@ import { chmodSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { Pool, PoolClient, QueryResult } from './pool.js'
 import { runOnPglite, type PglitePool } from './pglite-pool.js'
-import { encodeFrame, FrameError, FrameTooLargeError, MAX_AUTH_FRAME_BYTES, MAX_FRAME_BYTES, readFrames } from './remote-frames.js'
+import { encodeFrame, FrameError, type FrameTooLargeError, MAX_AUTH_FRAME_BYTES, MAX_FRAME_BYTES, readFrames } from './remote-frames.js'
 
 interface AuthFrame {
   auth: string
