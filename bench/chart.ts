@@ -36,7 +36,8 @@ export function scaleChart(series: Series[], title: string, subtitle: string): s
   const yLo = 10 ** Math.floor(Math.log10(Math.min(...latencies) / 1.2))
   const yHi = 10 ** Math.ceil(Math.log10(Math.max(...latencies) * 1.2))
   const px = (t: number) => M.left + ((Math.log10(t) - x0) / (x1 - x0)) * (W - M.left - M.right)
-  const py = (ms: number) => H - M.bottom - ((Math.log10(ms) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * (H - M.top - M.bottom)
+  const py = (ms: number) =>
+    H - M.bottom - ((Math.log10(ms) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * (H - M.top - M.bottom)
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
@@ -59,7 +60,8 @@ export function scaleChart(series: Series[], title: string, subtitle: string): s
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length]!
     const points = s.points.filter((p) => p.p50 > 0 && p.p99 > 0).sort((a, b) => a.tickets - b.tickets)
-    const line = (pick: (p: (typeof points)[number]) => number) => points.map((p) => `${px(p.tickets).toFixed(1)},${py(pick(p)).toFixed(1)}`).join(' ')
+    const line = (pick: (p: (typeof points)[number]) => number) =>
+      points.map((p) => `${px(p.tickets).toFixed(1)},${py(pick(p)).toFixed(1)}`).join(' ')
     out.push(`<polyline points="${line((p) => p.p50)}" fill="none" stroke="${colour}" stroke-width="2"/>`)
     out.push(`<polyline points="${line((p) => p.p99)}" fill="none" stroke="${colour}" stroke-width="1.5" stroke-dasharray="5 4"/>`)
     for (const p of points) out.push(`<circle cx="${px(p.tickets).toFixed(1)}" cy="${py(p.p50).toFixed(1)}" r="3.5" fill="${colour}"/>`)

@@ -72,7 +72,12 @@ export function serviceEnv(settings: Record<string, string>): NodeJS.ProcessEnv 
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TICKETS_')) env[key] = value
   // Rate and per-client concurrency limits off: the load generator is one client sending far
   // more than any partner may, on purpose.
-  const unlimited = { TICKETS_RATE_LIMIT: '0', TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT: '0', TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS: '0', TICKETS_CLIENT_CONCURRENCY: '0' }
+  const unlimited = {
+    TICKETS_RATE_LIMIT: '0',
+    TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT: '0',
+    TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS: '0',
+    TICKETS_CLIENT_CONCURRENCY: '0',
+  }
   return { ...env, TICKETS_LOG_LEVEL: 'warn', TICKETS_DEMO: 'never', ...unlimited, ...settings }
 }
 
@@ -85,7 +90,11 @@ export interface CliResult {
 /** Runs `tickets <args>`; `input` is a file streamed to stdin (import -). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cliEntry(), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cliEntry(), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))

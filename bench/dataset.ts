@@ -98,7 +98,10 @@ export function generatorHash(): string {
 class Reservoir {
   readonly items: string[] = []
   #seen = 0
-  constructor(private readonly size: number, private readonly random: () => number) {}
+  constructor(
+    private readonly size: number,
+    private readonly random: () => number,
+  ) {}
   offer(item: string) {
     this.#seen++
     if (this.items.length < this.size) this.items.push(item)
@@ -110,11 +113,7 @@ class Reservoir {
 }
 
 /** Generates the dataset; `write` receives NDJSON chunks (undefined: sample only). */
-export async function buildDataset(
-  tickets: number,
-  seed: number,
-  write?: (chunk: string) => Promise<void>,
-): Promise<DatasetMeta> {
+export async function buildDataset(tickets: number, seed: number, write?: (chunk: string) => Promise<void>): Promise<DatasetMeta> {
   const providers: ProviderSample[] = []
   const states: Record<string, number> = {}
   for (const plan of planProviders(tickets, seed)) {
@@ -201,6 +200,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     if (!out.write(chunk)) await once(out, 'drain')
   })
   if (values.out) out.end()
-  process.stderr.write(`${meta.tickets} tickets; states ${JSON.stringify(meta.states)}; ` +
-    `providers ${meta.providers.map((p) => p.count).join(', ')}\n`)
+  process.stderr.write(
+    `${meta.tickets} tickets; states ${JSON.stringify(meta.states)}; ` + `providers ${meta.providers.map((p) => p.count).join(', ')}\n`,
+  )
 }

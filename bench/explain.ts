@@ -64,7 +64,14 @@ try {
         await client.query('BEGIN')
         try {
           for (const statement of session.filter((s) => !CONTROL.test(s.sql)))
-            parts.push(`-- connection ${i + 1}`, statement.sql, `-- parameters: ${JSON.stringify(statement.parameters)}`, '', await explain(client, statement), '')
+            parts.push(
+              `-- connection ${i + 1}`,
+              statement.sql,
+              `-- parameters: ${JSON.stringify(statement.parameters)}`,
+              '',
+              await explain(client, statement),
+              '',
+            )
         } finally {
           await client.query('ROLLBACK')
         }

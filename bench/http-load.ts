@@ -107,7 +107,13 @@ function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
           {
             setupRequest: (request) => {
               const operation = operations[cursor++ % operations.length]!
-              return { ...request, method: operation.method, path: operation.path, headers: headersFor(operation, tokens), body: operation.body ?? '' }
+              return {
+                ...request,
+                method: operation.method,
+                path: operation.path,
+                headers: headersFor(operation, tokens),
+                body: operation.body ?? '',
+              }
             },
           },
         ],
@@ -155,7 +161,11 @@ export async function measureHttp(load: HttpLoad): Promise<Measurement> {
   const peak = peakRssMb(pid)
   if (peak !== undefined) measurement.peakRssMb = peak
   const accounted = cpuAfter - cpuBefore + (ownAfter - ownBefore) + (pgCpu?.ms ?? 0)
-  const others = otherCores(busyBefore !== undefined && busyAfter !== undefined ? busyAfter - busyBefore : undefined, accounted, shot.seconds)
+  const others = otherCores(
+    busyBefore !== undefined && busyAfter !== undefined ? busyAfter - busyBefore : undefined,
+    accounted,
+    shot.seconds,
+  )
   if (others !== undefined) measurement.otherCores = others
   return pgCpu ? { ...measurement, ...pgFigures(pgCpu, requests) } : measurement
 }

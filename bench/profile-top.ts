@@ -38,12 +38,21 @@ for (const [id, us] of selfUs) {
   const short = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '')
   const name = `${functionName || '(anonymous)'}  ${short.split('/').slice(-2).join('/')}:${lineNumber + 1}`
   byFunction.set(name, (byFunction.get(name) ?? 0) + us)
-  const area = !url ? functionName : url.includes('/node_modules/') ? short.split('/')[0]! : url.startsWith('node:') ? 'node internals' : short.split('/').slice(-3, -1).join('/')
+  const area = !url
+    ? functionName
+    : url.includes('/node_modules/')
+      ? short.split('/')[0]!
+      : url.startsWith('node:')
+        ? 'node internals'
+        : short.split('/').slice(-3, -1).join('/')
   byArea.set(area, (byArea.get(area) ?? 0) + us)
 }
 const busy = total - idle
-const line = (us: number, name: string) => `${(us / 1000).toFixed(0).padStart(8)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${name}`
-process.stdout.write(`${(total / 1000).toFixed(0)} ms profiled, ${(busy / 1000).toFixed(0)} ms busy (${((busy / total) * 100).toFixed(0)}%)\n\nself time by function:\n`)
+const line = (us: number, name: string) =>
+  `${(us / 1000).toFixed(0).padStart(8)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${name}`
+process.stdout.write(
+  `${(total / 1000).toFixed(0)} ms profiled, ${(busy / 1000).toFixed(0)} ms busy (${((busy / total) * 100).toFixed(0)}%)\n\nself time by function:\n`,
+)
 for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(count))) process.stdout.write(`${line(us, name)}\n`)
 process.stdout.write('\nself time by package / directory:\n')
 for (const [name, us] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stdout.write(`${line(us, name)}\n`)

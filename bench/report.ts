@@ -31,7 +31,8 @@ const n = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–')
 const ms = (v: number) => (!Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1))
 /** PG CPU per request, with the parallel workers' part in brackets when there is one. */
-const pgCpu = (s: Summary) => (s.pgParallelCpuMsPerRequest > 0.005 ? `${ms(s.pgCpuMsPerRequest)} (${ms(s.pgParallelCpuMsPerRequest)})` : ms(s.pgCpuMsPerRequest))
+const pgCpu = (s: Summary) =>
+  s.pgParallelCpuMsPerRequest > 0.005 ? `${ms(s.pgCpuMsPerRequest)} (${ms(s.pgParallelCpuMsPerRequest)})` : ms(s.pgCpuMsPerRequest)
 const table = (head: string[], body: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 
@@ -66,7 +67,15 @@ function importSection(imports: ReportInput['imports']): string {
     ['store', 'tickets', 'import (CLI) s', 'lines/s', 'whole process s', 'VACUUM ANALYZE s', 'measured'],
     imports.map(({ store, name, figures: f }) =>
       f
-        ? [store, int(f.tickets), n(f.cliSeconds), int(f.cliLinesPerSecond), n(f.wallSeconds), f.vacuumSeconds === undefined ? '–' : n(f.vacuumSeconds), f.measuredAt ?? 'this run']
+        ? [
+            store,
+            int(f.tickets),
+            n(f.cliSeconds),
+            int(f.cliLinesPerSecond),
+            n(f.wallSeconds),
+            f.vacuumSeconds === undefined ? '–' : n(f.vacuumSeconds),
+            f.measuredAt ?? 'this run',
+          ]
         : [store, name, '–', '–', '–', '–', 'not recorded'],
     ),
   )
@@ -95,7 +104,21 @@ function postgresSection(input: ReportInput): string {
     ]
   })
   return table(
-    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU ms/req', 'PG CPU ms/req (parallel workers)', 'peak RSS MB', 'errors / non-2xx', 'load-gen CPU ms/req', 'SQL req/s', 'HTTP/SQL', 'SQL p50 ms', 'SQL PG CPU ms/req'],
+    [
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU ms/req',
+      'PG CPU ms/req (parallel workers)',
+      'peak RSS MB',
+      'errors / non-2xx',
+      'load-gen CPU ms/req',
+      'SQL req/s',
+      'HTTP/SQL',
+      'SQL p50 ms',
+      'SQL PG CPU ms/req',
+    ],
     body,
   )
 }
@@ -105,9 +128,30 @@ function embeddedSection(input: ReportInput): string {
     const http = find(input.summaries, { store: 'embedded', mode: 'http', tickets: input.options.embeddedTickets, scenario })
     if (!http) return [scenario, '–', '–', '–', '–', '–', '–', '–']
     const pg = find(input.summaries, { store: 'postgres', mode: 'http', tickets: input.options.tickets, scenario })
-    return [scenario, int(http.rps), ms(http.p50), ms(http.p99), ms(http.serverCpuMsPerRequest), int(http.peakRssMb), `${http.errors} / ${http.non2xx}`, pg ? n(http.rps / pg.rps, 2) : '–']
+    return [
+      scenario,
+      int(http.rps),
+      ms(http.p50),
+      ms(http.p99),
+      ms(http.serverCpuMsPerRequest),
+      int(http.peakRssMb),
+      `${http.errors} / ${http.non2xx}`,
+      pg ? n(http.rps / pg.rps, 2) : '–',
+    ]
   })
-  return table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU ms/req (database included)', 'peak RSS MB', 'errors / non-2xx', 'req/s vs PostgreSQL'], body)
+  return table(
+    [
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU ms/req (database included)',
+      'peak RSS MB',
+      'errors / non-2xx',
+      'req/s vs PostgreSQL',
+    ],
+    body,
+  )
 }
 
 function curveSection(input: ReportInput): string {
@@ -137,13 +181,27 @@ function walkSection(input: ReportInput): string {
       ms(m((w) => w.startP50)),
       ms(m((w) => w.middleP50)),
       ms(m((w) => w.endP50)),
-      n(m((w) => w.endP50 / w.startP50), 2),
+      n(
+        m((w) => w.endP50 / w.startP50),
+        2,
+      ),
       offsets,
       problems.length ? problems.join('; ') : 'none',
     ]
   })
   return table(
-    ['store', 'tickets walked', 'pages', 'walk s', 'page p50 ms, first tenth', 'middle tenth', 'last tenth', 'last ÷ first', 'same page by offset (offset: p50 ms)', 'problems'],
+    [
+      'store',
+      'tickets walked',
+      'pages',
+      'walk s',
+      'page p50 ms, first tenth',
+      'middle tenth',
+      'last tenth',
+      'last ÷ first',
+      'same page by offset (offset: p50 ms)',
+      'problems',
+    ],
     body,
   )
 }
@@ -189,7 +247,14 @@ export function renderReport(input: ReportInput): string {
       'Every ticket exactly once, as many as `total`: checked. The offset column fetches the same page size at the start, middle and end depth of the walk.',
       walkSection(input),
     )
-  if (input.curveSizes.length > 0) parts.push('## Scale curve (PostgreSQL, HTTP)', `![latency against table size](${input.chart})`, curveSection(input))
-  parts.push('## Scenarios', input.mainScenarios.concat(input.curveScenarios.filter((s) => !input.mainScenarios.includes(s))).map((s) => `- **${s}**: ${describeScenario(s)}`).join('\n'))
+  if (input.curveSizes.length > 0)
+    parts.push('## Scale curve (PostgreSQL, HTTP)', `![latency against table size](${input.chart})`, curveSection(input))
+  parts.push(
+    '## Scenarios',
+    input.mainScenarios
+      .concat(input.curveScenarios.filter((s) => !input.mainScenarios.includes(s)))
+      .map((s) => `- **${s}**: ${describeScenario(s)}`)
+      .join('\n'),
+  )
   return `${parts.join('\n\n')}\n`
 }

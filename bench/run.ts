@@ -41,10 +41,13 @@ const curveScenarios = options.curve ? chosen(CURVE_SCENARIOS) : []
 const curveSizes = options.curve ? [100_000, 1_000_000, ...(options.scale ? [10_000_000] : [])] : []
 
 const main = await ensurePostgresTarget(options.databaseUrl, options.tickets, options.seed, options.fresh, log, build.ref)
-const embedded = options.embeddedTickets > 0 ? await ensureEmbeddedTarget(options.embeddedTickets, options.seed, options.fresh, log, build.ref) : undefined
+const embedded =
+  options.embeddedTickets > 0 ? await ensureEmbeddedTarget(options.embeddedTickets, options.seed, options.fresh, log, build.ref) : undefined
 const curveTargets: BenchTarget[] = []
 for (const size of curveSizes)
-  curveTargets.push(size === options.tickets ? main : await ensurePostgresTarget(options.databaseUrl, size, options.seed, options.fresh, log, build.ref))
+  curveTargets.push(
+    size === options.tickets ? main : await ensurePostgresTarget(options.databaseUrl, size, options.seed, options.fresh, log, build.ref),
+  )
 
 if (options.loadOnly) {
   log('datasets loaded (--load-only)')
@@ -73,7 +76,9 @@ const fmt = (m: Measurement) =>
   (m.peakRssMb !== undefined ? `, peak RSS ${Math.round(m.peakRssMb)} MB` : '') +
   (m.loadGenCpuMsPerRequest !== undefined ? `, load-gen ${m.loadGenCpuMsPerRequest.toFixed(2)} ms/req` : '') +
   (m.otherCores !== undefined ? `, other processes ${m.otherCores.toFixed(2)} cores` : '') +
-  (m.errors + m.timeouts + m.non2xx > 0 ? `, ERRORS ${m.errors} timeouts ${m.timeouts} non-2xx ${m.non2xx} ${JSON.stringify(m.statuses)}` : '')
+  (m.errors + m.timeouts + m.non2xx > 0
+    ? `, ERRORS ${m.errors} timeouts ${m.timeouts} non-2xx ${m.non2xx} ${JSON.stringify(m.statuses)}`
+    : '')
 
 const admin = new pg.Client({ connectionString: databaseUrl(options.databaseUrl, 'postgres') })
 await admin.connect()
@@ -97,7 +102,14 @@ try {
           const pgProbe = target.kind === 'postgres' ? { admin, database: target.name } : undefined
           for (const scenario of group) {
             const operations = buildOperations(scenario, target.meta, options.seed)
-            const load = { server, tokens, operations, concurrency: options.concurrency, duration: options.duration, warmup: options.warmup }
+            const load = {
+              server,
+              tokens,
+              operations,
+              concurrency: options.concurrency,
+              duration: options.duration,
+              warmup: options.warmup,
+            }
             await preflight(load)
             const measurement = await measureHttp({ ...load, ...(pgProbe ? { pg: pgProbe } : {}) })
             const base = { run, store: target.kind, tickets: target.tickets, scenario }
@@ -106,7 +118,9 @@ try {
             if (yardstick && target.databaseUrl) {
               const floor = await measureSql({ ...load, build, databaseUrl: target.databaseUrl, database: target.name, admin })
               rows.push({ ...base, mode: 'sql', measurement: floor, loadavg: loadNow() })
-              log(`run ${run} ${target.name} ${scenario} (SQL yardstick): ${fmt(floor)}; HTTP/SQL ${(measurement.rps / floor.rps).toFixed(2)}`)
+              log(
+                `run ${run} ${target.name} ${scenario} (SQL yardstick): ${fmt(floor)}; HTTP/SQL ${(measurement.rps / floor.rps).toFixed(2)}`,
+              )
             }
           }
           if (walk && last) {

@@ -27,7 +27,10 @@ interface ScenarioDef {
 }
 
 class Picker {
-  constructor(readonly meta: DatasetMeta, readonly random: () => number) {}
+  constructor(
+    readonly meta: DatasetMeta,
+    readonly random: () => number,
+  ) {}
   /** A provider, with probability proportional to its number of tickets. */
   provider(): ProviderSample {
     let roll = this.random() * this.meta.tickets
@@ -59,7 +62,11 @@ const DEFS: ScenarioDef[] = [
       return { scenario: 'get-by-id', method: 'GET', providerId: provider.id, path: `${TICKETS_PATH}/${id}`, ticketId: id }
     },
   },
-  { name: 'list-default', description: 'GET /v2/tickets/tickets (limit 25, oldest first)', next: (p) => list('list-default', p.provider(), '') },
+  {
+    name: 'list-default',
+    description: 'GET /v2/tickets/tickets (limit 25, oldest first)',
+    next: (p) => list('list-default', p.provider(), ''),
+  },
   { name: 'poll', description: `the partner poll: ?${POLL_QUERY}`, next: (p) => list('poll', p.provider(), POLL_QUERY) },
   {
     name: 'list-customer',
@@ -77,10 +84,21 @@ const DEFS: ScenarioDef[] = [
     next: (p) => {
       const provider = p.provider()
       const id = p.of(provider.unprocessed.length > 0 ? provider.unprocessed : provider.ids)
-      return { scenario: 'patch-processed', method: 'PATCH', providerId: provider.id, path: `${TICKETS_PATH}/${id}`, ticketId: id, body: PATCH_BODY }
+      return {
+        scenario: 'patch-processed',
+        method: 'PATCH',
+        providerId: provider.id,
+        path: `${TICKETS_PATH}/${id}`,
+        ticketId: id,
+        body: PATCH_BODY,
+      }
     },
   },
-  { name: 'count-closed', description: '?state=closed on the big provider (count-heavy)', next: (p) => list('count-closed', p.big(), 'state=closed') },
+  {
+    name: 'count-closed',
+    description: '?state=closed on the big provider (count-heavy)',
+    next: (p) => list('count-closed', p.big(), 'state=closed'),
+  },
 ]
 
 /** Share of each scenario in the mixed workload (poll-heavy, as partners behave). */
@@ -96,7 +114,9 @@ export const MIX: Record<string, number> = {
 
 const MIXED: ScenarioDef = {
   name: 'mixed',
-  description: `all of them: ${Object.entries(MIX).map(([name, w]) => `${name} ${w}%`).join(', ')}`,
+  description: `all of them: ${Object.entries(MIX)
+    .map(([name, w]) => `${name} ${w}%`)
+    .join(', ')}`,
   next: (p) => {
     let roll = p.random() * 100
     for (const [name, weight] of Object.entries(MIX)) if ((roll -= weight) < 0) return DEFS.find((d) => d.name === name)!.next(p)
@@ -105,7 +125,16 @@ const MIXED: ScenarioDef = {
 }
 
 const ALL = [...DEFS, MIXED]
-export const MAIN_SCENARIOS = ['get-by-id', 'list-default', 'poll', 'list-customer', 'limit-1000', 'deep-offset', 'patch-processed', 'mixed']
+export const MAIN_SCENARIOS = [
+  'get-by-id',
+  'list-default',
+  'poll',
+  'list-customer',
+  'limit-1000',
+  'deep-offset',
+  'patch-processed',
+  'mixed',
+]
 export const CURVE_SCENARIOS = ['list-default', 'poll', 'count-closed', 'deep-offset', 'get-by-id']
 export const SCENARIO_NAMES = ALL.map((d) => d.name)
 

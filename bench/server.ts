@@ -96,7 +96,10 @@ export async function providerTokens(server: RunningServer, target: BenchTarget)
     let credentials = saved.find((c) => c.provider_id === provider.id)
     let token = credentials && (await requestToken(server, credentials))
     if (!token) {
-      const created = await runCliOrThrow(['clients', 'create', '--provider', provider.id, '--name', 'bench', '--json'], serviceEnv(target.env))
+      const created = await runCliOrThrow(
+        ['clients', 'create', '--provider', provider.id, '--name', 'bench', '--json'],
+        serviceEnv(target.env),
+      )
       credentials = JSON.parse(created.stdout) as Credentials
       token = await requestToken(server, credentials)
       if (!token) throw new Error(`a freshly created client for ${provider.id} got no token`)

@@ -35,7 +35,8 @@ let recording: Array<{ client: object; statement: Statement }> | undefined
 const originalQuery = pg.Client.prototype.query
 // Kysely's PostgresDialect calls client.query(sql, parameters) on a pooled pg.Client.
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  if (recording && typeof args[0] === 'string') recording.push({ client: this, statement: { sql: args[0], parameters: (args[1] as unknown[]) ?? [] } })
+  if (recording && typeof args[0] === 'string')
+    recording.push({ client: this, statement: { sql: args[0], parameters: (args[1] as unknown[]) ?? [] } })
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args)
 } as typeof pg.Client.prototype.query
 

@@ -103,7 +103,13 @@ async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
 function latency(samples: Sample[]) {
   const ok = samples.filter((s) => s.status === 200).map((s) => s.ms)
-  return { count: samples.length, failed: samples.length - ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99), max: Math.max(...ok) }
+  return {
+    count: samples.length,
+    failed: samples.length - ok.length,
+    p50: percentile(ok, 50),
+    p99: percentile(ok, 99),
+    max: Math.max(...ok),
+  }
 }
 
 /** The attack in its own process (scripts/attack-worker.ts), so the partner's timings here are not its event loop's. */
@@ -130,7 +136,10 @@ function runAttacker(orders: AttackOrders): Promise<AttackReports> {
 const fmtS = (s: number | null) => (s === null || !Number.isFinite(s) ? 'n/a' : `${s.toFixed(1)} s`)
 
 const flood = (r: FloodReport) => `${r.sent} sent in ${r.seconds.toFixed(1)} s → ${fmtCounts(r.counts)}`
-const count5xx = (r: FloodReport) => Object.entries(r.counts).filter(([k]) => /^5\d\d$/.test(k) && k !== '503').reduce((n, [, v]) => n + v, 0)
+const count5xx = (r: FloodReport) =>
+  Object.entries(r.counts)
+    .filter(([k]) => /^5\d\d$/.test(k) && k !== '503')
+    .reduce((n, [, v]) => n + v, 0)
 
 async function main(): Promise<number> {
   ensureBuilt(log)
@@ -146,7 +155,9 @@ async function main(): Promise<number> {
   const ndjson = join(scratch, 'tickets.ndjson')
   writeFileSync(
     ndjson,
-    [...generateTickets({ count: num('tickets'), seed: 7, providerId: PROVIDER, firstTicketNumber: 500_000 })].map((t) => JSON.stringify(t)).join('\n') + '\n',
+    [...generateTickets({ count: num('tickets'), seed: 7, providerId: PROVIDER, firstTicketNumber: 500_000 })]
+      .map((t) => JSON.stringify(t))
+      .join('\n') + '\n',
   )
   await cli(['import', ndjson, '--provider', PROVIDER], env)
 
@@ -165,7 +176,9 @@ async function main(): Promise<number> {
     log(`baseline: ${baselineMs / 1000} s of partner polls …`)
     await sleep(baselineMs)
 
-    log(`attack: ${values.malformed} malformed, ${values.bogus} made-up ids (${concurrency} at a time each), ${values.slowloris} slowloris sockets, up to ${durationMs / 1000} s …`)
+    log(
+      `attack: ${values.malformed} malformed, ${values.bogus} made-up ids (${concurrency} at a time each), ${values.slowloris} slowloris sockets, up to ${durationMs / 1000} s …`,
+    )
     const attackStart = performance.now()
     const attacker = runAttacker({
       host: server.host,
@@ -180,7 +193,9 @@ async function main(): Promise<number> {
     })
     // Mid-attack (the floods have long used up the per-address quota by then), the partner asks
     // for a fresh token from the same address as the attack.
-    const midToken = sleep(Math.min(15_000, durationMs / 2)).then(() => fetchToken(server.baseUrl, created.client_id, created.client_secret).catch((e: Error) => ({ status: 0, error: e.message })))
+    const midToken = sleep(Math.min(15_000, durationMs / 2)).then(() =>
+      fetchToken(server.baseUrl, created.client_id, created.client_secret).catch((e: Error) => ({ status: 0, error: e.message })),
+    )
     const reports = await attacker
     const attackEnd = performance.now()
     const floods = [reports.malformed, reports.bogus] as const
@@ -202,30 +217,63 @@ async function main(): Promise<number> {
     const attackProc = within(procSamples, attackStart, attackEnd + 1)
     const rssOf = (s: typeof procSamples) => s.map((p) => p.rssMb)
     const ratio = during.p99 / before.p99
-    const errorLines = server.log().split('\n').filter((l) => /"level":(50|60)/.test(l)).length
+    const errorLines = server
+      .log()
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l)).length
     const fiveXx = count5xx(floods[0]) + count5xx(floods[1])
     const partnerFailures = partnerSamples.filter((s) => s.status !== 200)
 
     const rows: Array<[string, string]> = [
-      ['store', `${store}; server pid ${server.pid}; default limits; log level ${values['log-level']}; attack from ${sources ? `${sources.length} addresses 127.0.0.2…` : '127.0.0.1'}`],
-      ['partner polls (GET ' + POLL_PATH + ' every 200 ms)', `${partnerSamples.length}, failed ${partnerFailures.length}${partnerFailures.length ? ` (${fmtCounts(Object.fromEntries(partnerFailures.map((s) => [s.error ?? String(s.status), 1])))})` : ''}`],
-      ['  before the attack', `${before.count} polls in ${(baselineMs / 1000).toFixed(0)} s: p50 ${fmtMs(before.p50)}, p99 ${fmtMs(before.p99)}, max ${fmtMs(before.max)}`],
-      ['  during the attack', `${during.count} polls in ${((attackEnd - attackStart) / 1000).toFixed(0)} s: p50 ${fmtMs(during.p50)}, p99 ${fmtMs(during.p99)}, max ${fmtMs(during.max)}`],
-      ['  while the floods ran', `${duringFloods.count} polls in ${((floodsDone - attackStart) / 1000).toFixed(0)} s: p50 ${fmtMs(duringFloods.p50)}, p99 ${fmtMs(duringFloods.p99)}`],
+      [
+        'store',
+        `${store}; server pid ${server.pid}; default limits; log level ${values['log-level']}; attack from ${sources ? `${sources.length} addresses 127.0.0.2…` : '127.0.0.1'}`,
+      ],
+      [
+        'partner polls (GET ' + POLL_PATH + ' every 200 ms)',
+        `${partnerSamples.length}, failed ${partnerFailures.length}${partnerFailures.length ? ` (${fmtCounts(Object.fromEntries(partnerFailures.map((s) => [s.error ?? String(s.status), 1])))})` : ''}`,
+      ],
+      [
+        '  before the attack',
+        `${before.count} polls in ${(baselineMs / 1000).toFixed(0)} s: p50 ${fmtMs(before.p50)}, p99 ${fmtMs(before.p99)}, max ${fmtMs(before.max)}`,
+      ],
+      [
+        '  during the attack',
+        `${during.count} polls in ${((attackEnd - attackStart) / 1000).toFixed(0)} s: p50 ${fmtMs(during.p50)}, p99 ${fmtMs(during.p99)}, max ${fmtMs(during.max)}`,
+      ],
+      [
+        '  while the floods ran',
+        `${duringFloods.count} polls in ${((floodsDone - attackStart) / 1000).toFixed(0)} s: p50 ${fmtMs(duringFloods.p50)}, p99 ${fmtMs(duringFloods.p99)}`,
+      ],
       ['  p99 during / before', `${ratio.toFixed(2)}× (target < 5×); p50 ${(during.p50 / before.p50).toFixed(2)}×`],
       ['  partner token request mid-attack', `${partnerToken.status} (same source address as the attack)`],
-      ['/healthz every 100 ms', `${healthSamples.length} sent, ${healthSamples.length - healthFailed.length} answered 200, ${healthFailed.length} failed; during the attack p99 ${fmtMs(latency(healthDuring).p99)} (before ${fmtMs(latency(healthBefore).p99)})`],
+      [
+        '/healthz every 100 ms',
+        `${healthSamples.length} sent, ${healthSamples.length - healthFailed.length} answered 200, ${healthFailed.length} failed; during the attack p99 ${fmtMs(latency(healthDuring).p99)} (before ${fmtMs(latency(healthBefore).p99)})`,
+      ],
       ['malformed/oversized token requests', flood(floods[0])],
       ...Object.entries(floods[0].byKind).map(([kind, counts]): [string, string] => [`  ${kind}`, fmtCounts(counts)]),
       ['made-up client ids', flood(floods[1])],
       ['attacker CPU (its own process)', `${(reports.cpuMs / 1000).toFixed(1)} s`],
-      ['slowloris sockets', `${num('slowloris')} held open for ${(durationMs / 1000).toFixed(0)} s, replaced when closed: ${lorisReport.opened} opened, ${lorisReport.closedByServer} closed by the server, ${lorisReport.openAtEnd} open at the end (closed by us)`],
-      ['  closed by the server after', `min ${fmtS(lorisReport.lifetime.min)}, p50 ${fmtS(lorisReport.lifetime.p50)}, max ${fmtS(lorisReport.lifetime.max)}; answers before closing: ${fmtCounts(lorisReport.answered)}`],
+      [
+        'slowloris sockets',
+        `${num('slowloris')} held open for ${(durationMs / 1000).toFixed(0)} s, replaced when closed: ${lorisReport.opened} opened, ${lorisReport.closedByServer} closed by the server, ${lorisReport.openAtEnd} open at the end (closed by us)`,
+      ],
+      [
+        '  closed by the server after',
+        `min ${fmtS(lorisReport.lifetime.min)}, p50 ${fmtS(lorisReport.lifetime.p50)}, max ${fmtS(lorisReport.lifetime.max)}; answers before closing: ${fmtCounts(lorisReport.answered)}`,
+      ],
       ['  connect errors', fmtCounts(lorisReport.connectErrors)],
       ['5xx other than 503 to the attack', String(fiveXx)],
       ['server error log lines (level ≥ 50)', String(errorLines)],
-      ['server RSS', `baseline ${Math.max(...rssOf(baseProc)).toFixed(0)} MB, peak during attack ${Math.max(...rssOf(attackProc)).toFixed(0)} MB, at the end ${procSamples.at(-1)!.rssMb.toFixed(0)} MB`],
-      ['server CPU', `baseline ${coresBetween(baseProc[0], baseProc.at(-1)).toFixed(2)} cores, during the attack ${coresBetween(attackProc[0], attackProc.at(-1)).toFixed(2)} cores`],
+      [
+        'server RSS',
+        `baseline ${Math.max(...rssOf(baseProc)).toFixed(0)} MB, peak during attack ${Math.max(...rssOf(attackProc)).toFixed(0)} MB, at the end ${procSamples.at(-1)!.rssMb.toFixed(0)} MB`,
+      ],
+      [
+        'server CPU',
+        `baseline ${coresBetween(baseProc[0], baseProc.at(-1)).toFixed(2)} cores, during the attack ${coresBetween(attackProc[0], attackProc.at(-1)).toFixed(2)} cores`,
+      ],
       ['server alive after the attack', alive ? 'yes' : `NO: ${JSON.stringify(server.exit())} ${server.stderr().slice(-2000)}`],
     ]
     process.stdout.write(`\n${table(rows)}\n`)
@@ -251,6 +299,9 @@ try {
   log(`attack: ${(error as Error).stack ?? String(error)}`)
 } finally {
   rmSync(scratch, { recursive: true, force: true })
-  if (databaseName) await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch((e: Error) => log(`could not drop ${databaseName}: ${e.message}`))
+  if (databaseName)
+    await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch((e: Error) =>
+      log(`could not drop ${databaseName}: ${e.message}`),
+    )
 }
 process.exit(code)

@@ -239,9 +239,7 @@ export function generateClientTypes(document: Json): string {
     return `  { ${fields.join(', ')} },`
   })
 
-  const operations = operationPaths(document).map(
-    ([id, method, path]) => `  ${id}: { method: ${quote(method)}, path: ${quote(path)} },`,
-  )
+  const operations = operationPaths(document).map(([id, method, path]) => `  ${id}: { method: ${quote(method)}, path: ${quote(path)} },`)
 
   const info = document.info as { title: string; version: string }
   return [

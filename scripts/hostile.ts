@@ -190,7 +190,15 @@ function send(host: string, port: number, request: RawRequest, localAddress: str
     }
     const headers = { ...request.headers }
     if (request.body && !request.chunked) headers['content-length'] = String(request.body.length)
-    const req = http.request({ host, port, method: request.method, path: request.path, headers, agent: false, ...(localAddress ? { localAddress } : {}) })
+    const req = http.request({
+      host,
+      port,
+      method: request.method,
+      path: request.path,
+      headers,
+      agent: false,
+      ...(localAddress ? { localAddress } : {}),
+    })
     req.setTimeout(timeoutMs, () => {
       done({ status: 0, error: 'timeout' })
       req.destroy()
@@ -255,7 +263,8 @@ export interface AttackTarget {
   signal?: AbortSignal
 }
 
-const pickSource = (target: AttackTarget, i: number) => (target.sources && target.sources.length > 0 ? target.sources[i % target.sources.length] : undefined)
+const pickSource = (target: AttackTarget, i: number) =>
+  target.sources && target.sources.length > 0 ? target.sources[i % target.sources.length] : undefined
 
 const FORM = 'application/x-www-form-urlencoded'
 const TOKEN = '/oauth2/token'
@@ -263,20 +272,48 @@ const MIB = Buffer.alloc(1024 * 1024, 'a=b&')
 
 /** The malformed and oversized token requests, each with the answer a careful server gives. */
 export const MALFORMED_KINDS: Array<{ kind: string; expect: string; request: () => RawRequest }> = [
-  { kind: 'bad percent-encoding', expect: '400', request: () => form('grant_type=client_credentials&client_id=%E0%A4%A&client_secret=%zz') },
+  {
+    kind: 'bad percent-encoding',
+    expect: '400',
+    request: () => form('grant_type=client_credentials&client_id=%E0%A4%A&client_secret=%zz'),
+  },
   { kind: 'no grant_type', expect: '400', request: () => form('client_id=x&client_secret=y') },
   { kind: 'unknown grant_type', expect: '400', request: () => form('grant_type=password&username=a&password=b') },
   { kind: 'client_id twice', expect: '400', request: () => form('grant_type=client_credentials&client_id=a&client_id=b&client_secret=c') },
   { kind: 'NUL in client_id', expect: '400', request: () => form('grant_type=client_credentials&client_id=%00&client_secret=c') },
   { kind: 'empty form body', expect: '400', request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM } }) },
   { kind: '20,000 repeated names', expect: '413', request: () => form('a&'.repeat(20_000)) },
-  { kind: '1 MiB form (Content-Length)', expect: '413', request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM }, body: MIB }) },
-  { kind: '1 MiB form (chunked)', expect: '413', request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM }, body: MIB, chunked: true }) },
-  { kind: 'JSON body', expect: '415', request: () => body('application/json', '{"grant_type":"client_credentials","client_id":"a","client_secret":"b"}') },
+  {
+    kind: '1 MiB form (Content-Length)',
+    expect: '413',
+    request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM }, body: MIB }),
+  },
+  {
+    kind: '1 MiB form (chunked)',
+    expect: '413',
+    request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM }, body: MIB, chunked: true }),
+  },
+  {
+    kind: 'JSON body',
+    expect: '415',
+    request: () => body('application/json', '{"grant_type":"client_credentials","client_id":"a","client_secret":"b"}'),
+  },
   { kind: 'text/plain body', expect: '415', request: () => body('text/plain', 'grant_type=client_credentials') },
-  { kind: 'multipart body', expect: '415', request: () => body('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n') },
-  { kind: 'malformed Basic header', expect: '401', request: () => ({ ...form('grant_type=client_credentials'), headers: { 'content-type': FORM, authorization: 'Basic !!!not-base64' } }) },
-  { kind: 'random bytes as a form', expect: '400/401', request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM }, body: randomBytes(2048) }) },
+  {
+    kind: 'multipart body',
+    expect: '415',
+    request: () => body('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n'),
+  },
+  {
+    kind: 'malformed Basic header',
+    expect: '401',
+    request: () => ({ ...form('grant_type=client_credentials'), headers: { 'content-type': FORM, authorization: 'Basic !!!not-base64' } }),
+  },
+  {
+    kind: 'random bytes as a form',
+    expect: '400/401',
+    request: () => ({ method: 'POST', path: TOKEN, headers: { 'content-type': FORM }, body: randomBytes(2048) }),
+  },
 ]
 
 function form(text: string): RawRequest {
@@ -358,7 +395,10 @@ export interface SlowlorisReport {
  * closes is replaced, so the server faces `sockets` of them for the whole `holdMs`. Resolves when
  * `holdMs` has passed, or (without reopen) earlier once the server closed them all.
  */
-export function slowloris(target: AttackTarget, options: { sockets: number; lineEveryMs: number; holdMs: number; reopen: boolean }): Promise<SlowlorisReport> {
+export function slowloris(
+  target: AttackTarget,
+  options: { sockets: number; lineEveryMs: number; holdMs: number; reopen: boolean },
+): Promise<SlowlorisReport> {
   const lifetimes: number[] = []
   const answered: Counts = {}
   const connectErrors: Counts = {}

@@ -37,7 +37,8 @@ if (store !== 'embedded' && store !== 'postgres') throw new Error('--store must 
 const minutes = Number(values.minutes)
 const concurrency = Number(values.concurrency)
 const ticketCount = Number(values.tickets)
-if (!(minutes > 0) || !(concurrency > 0) || !(ticketCount > 0)) throw new Error('--minutes, --concurrency and --tickets must be positive numbers')
+if (!(minutes > 0) || !(concurrency > 0) || !(ticketCount > 0))
+  throw new Error('--minutes, --concurrency and --tickets must be positive numbers')
 const durationMs = minutes * 60_000
 // The first minute (a fifth of a short run) warms caches, JIT and pools; growth is measured after it.
 const warmupMs = Math.min(60_000, durationMs / 5)
@@ -83,12 +84,7 @@ function record(stats: Stats, kind: string, status: string, ms: number) {
   samples.push(ms)
 }
 
-async function timed(
-  stats: Stats,
-  kind: string,
-  url: string,
-  init: RequestInit,
-): Promise<{ status: number; text: string } | undefined> {
+async function timed(stats: Stats, kind: string, url: string, init: RequestInit): Promise<{ status: number; text: string } | undefined> {
   const started = performance.now()
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) })
@@ -158,7 +154,11 @@ async function main(): Promise<number> {
         if (roll < 0.03) {
           const c = credentials.get(provider.id)!
           const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret })
-          await timed(stats, 'token', `${server.baseUrl}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+          await timed(stats, 'token', `${server.baseUrl}/oauth2/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+          })
         } else if (roll < 0.08) {
           // A walk of up to 5 pages by cursor, as the client package's processing loop does.
           const query = 'state=closed&sort_by[created_at]=desc&limit=100'
@@ -173,12 +173,18 @@ async function main(): Promise<number> {
           const headers = { authorization: `Bearer ${tokens.get(op.providerId)}` }
           if (op.method === 'PATCH') {
             const body = JSON.stringify({ externally_processed: true, external_reference: `SOAK-${w}-${patches++}` })
-            await timed(stats, op.scenario, `${server.baseUrl}${op.path}`, { method: 'PATCH', headers: { ...headers, 'content-type': 'application/merge-patch+json' }, body })
+            await timed(stats, op.scenario, `${server.baseUrl}${op.path}`, {
+              method: 'PATCH',
+              headers: { ...headers, 'content-type': 'application/merge-patch+json' },
+              body,
+            })
           } else await timed(stats, op.scenario, `${server.baseUrl}${op.path}`, { headers })
         }
         if (w === 0 && performance.now() > progressAt) {
           progressAt += 60_000
-          log(`  ${((performance.now() - started) / 60_000).toFixed(0)} min: ${stats.latencies.length} requests, RSS ${proc.samples.at(-1)?.rssMb.toFixed(0)} MB`)
+          log(
+            `  ${((performance.now() - started) / 60_000).toFixed(0)} min: ${stats.latencies.length} requests, RSS ${proc.samples.at(-1)?.rssMb.toFixed(0)} MB`,
+          )
         }
       }
     }
@@ -190,8 +196,12 @@ async function main(): Promise<number> {
     const all: Counts = {}
     for (const counts of stats.byKind.values()) for (const [status, n] of Object.entries(counts)) all[status] = (all[status] ?? 0) + n
     const total = Object.values(all).reduce((a, b) => a + b, 0)
-    const fiveXx = Object.entries(all).filter(([s]) => /^5\d\d$/.test(s)).reduce((n, [, v]) => n + v, 0)
-    const transport = Object.entries(all).filter(([s]) => !/^\d{3}$/.test(s)).reduce((n, [, v]) => n + v, 0)
+    const fiveXx = Object.entries(all)
+      .filter(([s]) => /^5\d\d$/.test(s))
+      .reduce((n, [, v]) => n + v, 0)
+    const transport = Object.entries(all)
+      .filter(([s]) => !/^\d{3}$/.test(s))
+      .reduce((n, [, v]) => n + v, 0)
     const median = (xs: number[]) => percentile(xs, 50)
     const afterWarmup = samples.filter((s) => s.at >= started + warmupMs && s.at < started + warmupMs + WINDOW_MS)
     const atEnd = samples.filter((s) => s.at >= started + durationMs - WINDOW_MS)
@@ -250,6 +260,9 @@ try {
   log(`soak: ${(error as Error).stack ?? String(error)}`)
 } finally {
   rmSync(scratch, { recursive: true, force: true })
-  if (databaseName) await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch((e: Error) => log(`could not drop ${databaseName}: ${e.message}`))
+  if (databaseName)
+    await admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch((e: Error) =>
+      log(`could not drop ${databaseName}: ${e.message}`),
+    )
 }
 process.exit(code)

@@ -51,11 +51,13 @@ const integer = (min: number, max: number, fallback: number) => (raw: string | u
   return Number(raw)
 }
 
-const oneOf = <T extends string>(values: readonly T[], fallback: T) => (raw: string | undefined): T => {
-  if (raw === undefined || raw === '') return fallback
-  if (!(values as readonly string[]).includes(raw)) throw new Invalid(`must be one of ${values.join(', ')}`)
-  return raw as T
-}
+const oneOf =
+  <T extends string>(values: readonly T[], fallback: T) =>
+  (raw: string | undefined): T => {
+    if (raw === undefined || raw === '') return fallback
+    if (!(values as readonly string[]).includes(raw)) throw new Invalid(`must be one of ${values.join(', ')}`)
+    return raw as T
+  }
 
 const SETTINGS: { [K in Key]: Setting<K> } = {
   databaseUrl: {
@@ -100,7 +102,11 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
     redact: () => '***',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
-      const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw) ? Buffer.from(raw, 'base64') : undefined
+      const key = /^[0-9a-fA-F]{64}$/.test(raw)
+        ? Buffer.from(raw, 'hex')
+        : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw)
+          ? Buffer.from(raw, 'base64')
+          : undefined
       if (key?.length !== 32) throw new Invalid('must be 32 bytes in base64 or hex (e.g. openssl rand -base64 32)')
       return key
     },
@@ -193,7 +199,13 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
 
 // Read by the test suite and by the client package's CLI (tickets-client), not by the service:
 // accepted, so that one shell may hold both the server's and an integrator's settings.
-const IGNORED_KEYS = new Set(['TICKETS_TEST_DATABASE_URL', 'TICKETS_TEST_REDIS_URL', 'TICKETS_API_URL', 'TICKETS_CLIENT_ID', 'TICKETS_CLIENT_SECRET'])
+const IGNORED_KEYS = new Set([
+  'TICKETS_TEST_DATABASE_URL',
+  'TICKETS_TEST_REDIS_URL',
+  'TICKETS_API_URL',
+  'TICKETS_CLIENT_ID',
+  'TICKETS_CLIENT_SECRET',
+])
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const problems: string[] = []

@@ -148,7 +148,11 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
   const out = (text: string) => io.stdout(`${text}\n`)
   switch (command) {
     case 'list': {
-      const parsed = parseArgs(args, new Set([...FILTER_NAMES, 'limit', 'offset', 'sort', 'page_size']), new Set(['json', 'all', ALLOW_INSECURE]))
+      const parsed = parseArgs(
+        args,
+        new Set([...FILTER_NAMES, 'limit', 'offset', 'sort', 'page_size']),
+        new Set(['json', 'all', ALLOW_INSECURE]),
+      )
       if (parsed.positionals.length > 0) throw new UsageError(`list takes no arguments (got ${parsed.positionals[0]})`)
       const params = listParamsOf(parsed)
       const json = parsed.switches.has('json')

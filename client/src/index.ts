@@ -2,13 +2,7 @@
 // the global fetch, AbortSignal and URLSearchParams, on Node 20+ and in browsers.
 export { createTicketsClient, CLIENT_VERSION, isLoopbackHost, type TicketsClient, type TicketsClientOptions } from './client.js'
 export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, TicketsRedirectError, UnexpectedResponseError } from './errors.js'
-export type {
-  HandlerResult,
-  ProcessFailure,
-  ProcessTicketsOptions,
-  ProcessTicketsResult,
-  TicketFilter,
-} from './process.js'
+export type { HandlerResult, ProcessFailure, ProcessTicketsOptions, ProcessTicketsResult, TicketFilter } from './process.js'
 export { encodeListQuery, type ListTicketsParams, type SortBy, type SortDirection, type SortField } from './query.js'
 export type { CallOptions, IterateOptions, TicketsResource, TicketWithEtag, UpdateOptions } from './tickets.js'
 export type { AccessToken } from './tokens.js'

@@ -80,7 +80,11 @@ function asTicketList(response: HttpResponse): TicketList {
   const list = body as Record<string, unknown>
   if (!Array.isArray(list.result)) {
     const keys = Object.keys(list).join(', ') || 'none'
-    throw shapeError(response, 'TicketList', `result is ${list.result === undefined ? 'missing' : describe(list.result)} (members: ${keys})`)
+    throw shapeError(
+      response,
+      'TicketList',
+      `result is ${list.result === undefined ? 'missing' : describe(list.result)} (members: ${keys})`,
+    )
   }
   if (typeof list.total !== 'number') throw shapeError(response, 'TicketList', `total is ${describe(list.total)}, not a number`)
   if (!Number.isInteger(list.total) || list.total < 0)

@@ -150,12 +150,21 @@ export class Transport {
           } catch {
             body = text
           }
-        response = { method: request.method, url, status: answer.status, headers: answer.headers, body, json: json && body !== text, attempts: attempt }
+        response = {
+          method: request.method,
+          url,
+          status: answer.status,
+          headers: answer.headers,
+          body,
+          json: json && body !== text,
+          attempts: attempt,
+        }
         if (answer.type === 'opaqueredirect' || (answer.status >= 300 && answer.status < 400 && answer.status !== 304)) redirected = true
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason
         if (!isNetworkFailure(error)) throw error
-        if (!retriesLeft) throw new TicketsNetworkError({ method: request.method, url, attempts: attempt, timedOut: isTimeout(error), cause: error })
+        if (!retriesLeft)
+          throw new TicketsNetworkError({ method: request.method, url, attempts: attempt, timedOut: isTimeout(error), cause: error })
         await this.options.sleep(this.backoff(attempt), request.signal)
         continue
       }

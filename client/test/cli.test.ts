@@ -53,8 +53,15 @@ describe('tickets-client CLI', () => {
   it('list --all --json prints every matching ticket, one JSON object per line', async () => {
     const { code, stdout } = await run(['list', '--all', '--page-size', '7', '--json'])
     expect(code).toBe(0)
-    const tickets = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string })
-    expect(tickets.map((t) => t.id).sort()).toEqual(ticketsOf(PROVIDER_A).map((t) => t.id).sort())
+    const tickets = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string })
+    expect(tickets.map((t) => t.id).sort()).toEqual(
+      ticketsOf(PROVIDER_A)
+        .map((t) => t.id)
+        .sort(),
+    )
   })
 
   it('get prints the ticket as JSON', async () => {
@@ -77,11 +84,15 @@ describe('tickets-client CLI', () => {
     expect(missing.code).toBe(1)
     expect(missing.stdout).toBe('')
     expect(missing.stderr).toMatch(
-      new RegExp(`^tickets-client: GET /v2/tickets/tickets/${UNKNOWN_ID} answered 404 ticket-not-found: No ticket ${UNKNOWN_ID} exists for this client\\. \\(request id [\\w-]+\\)\\n$`),
+      new RegExp(
+        `^tickets-client: GET /v2/tickets/tickets/${UNKNOWN_ID} answered 404 ticket-not-found: No ticket ${UNKNOWN_ID} exists for this client\\. \\(request id [\\w-]+\\)\\n$`,
+      ),
     )
     const invalid = await run(['list', '--state', 'bogus'])
     expect(invalid.code).toBe(1)
-    expect(invalid.stderr).toMatch(/^tickets-client: GET \/v2\/tickets\/tickets\?state=bogus answered 400 invalid-filter: Query parameter state has an element "bogus"[^\n]*\n$/)
+    expect(invalid.stderr).toMatch(
+      /^tickets-client: GET \/v2\/tickets\/tickets\?state=bogus answered 400 invalid-filter: Query parameter state has an element "bogus"[^\n]*\n$/,
+    )
   })
 
   it('exits 2 with one line for usage errors', async () => {
@@ -92,9 +103,14 @@ describe('tickets-client CLI', () => {
       [['get'], env, 'tickets-client: get takes exactly one ticket id\n'],
       [['list', '--page-size', '5'], env, 'tickets-client: --page-size goes with --all\n'],
       [['list'], { TICKETS_API_URL: api.baseUrl }, 'tickets-client: set TICKETS_CLIENT_ID, TICKETS_CLIENT_SECRET (see --help)\n'],
-      [['list'], { ...env, TICKETS_API_URL: 'localhost:8080' }, 'tickets-client: TICKETS_API_URL must be an http(s) URL such as http://127.0.0.1:8080, got "localhost:8080"\n'],
+      [
+        ['list'],
+        { ...env, TICKETS_API_URL: 'localhost:8080' },
+        'tickets-client: TICKETS_API_URL must be an http(s) URL such as http://127.0.0.1:8080, got "localhost:8080"\n',
+      ],
     ]
-    for (const [argv, environment, stderr] of cases) expect(await run(argv, environment), argv.join(' ')).toEqual({ code: 2, stdout: '', stderr })
+    for (const [argv, environment, stderr] of cases)
+      expect(await run(argv, environment), argv.join(' ')).toEqual({ code: 2, stdout: '', stderr })
   })
 
   describe('the bin', () => {

@@ -2,18 +2,16 @@
 // request id; a 404 is never an empty result; a 200 that is not the documented shape, a body
 // that is not a problem, and no answer at all are errors that say so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createTicketsClient,
-  TicketsApiError,
-  TicketsNetworkError,
-  UnexpectedResponseError,
-  type TicketsClient,
-} from '../src/index.js'
+import { createTicketsClient, TicketsApiError, TicketsNetworkError, UnexpectedResponseError, type TicketsClient } from '../src/index.js'
 import { PROVIDER_A, PROVIDER_B, seedStore, ticketsOf } from '../../test/support/fixtures.js'
 import { closedPortUrl, startLiveApi, startProxy, type LiveApi, type Proxy } from './support.js'
 
 const UNKNOWN_ID = 'deadbeef-0000-4000-8000-000000000000'
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected an error'), (error: unknown) => error)
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('expected an error'),
+    (error: unknown) => error,
+  )
 
 describe('client errors', () => {
   let api: LiveApi
@@ -44,7 +42,9 @@ describe('client errors', () => {
   /** A client through the proxy, which answers `path` itself. */
   function misbehaving(path: string, status: number, contentType: string, body: string) {
     proxy.plan = (request) =>
-      request.path.split('?')[0] === path ? { kind: 'answer', status, headers: { 'content-type': contentType, 'x-request-id': 'req-42' }, body } : { kind: 'forward' }
+      request.path.split('?')[0] === path
+        ? { kind: 'answer', status, headers: { 'content-type': contentType, 'x-request-id': 'req-42' }, body }
+        : { kind: 'forward' }
     return createTicketsClient({ baseUrl: proxy.baseUrl, ...credentials, retries: 0 })
   }
 

@@ -62,8 +62,12 @@ describe('client tickets.iterate', () => {
 
   it('walks a filtered, descending sort the same way', async () => {
     const { client } = clients.get(PROVIDER_A)!
-    const walked = await collect(client.tickets.iterate({ state: ['closed', 'cancelled'], sort_by: { ticket_number: 'desc' } }, { pageSize: 1000 }))
-    const expected = MANY.filter((t) => t.state === 'closed' || t.state === 'cancelled').sort((a, b) => Number(b.ticket_number) - Number(a.ticket_number))
+    const walked = await collect(
+      client.tickets.iterate({ state: ['closed', 'cancelled'], sort_by: { ticket_number: 'desc' } }, { pageSize: 1000 }),
+    )
+    const expected = MANY.filter((t) => t.state === 'closed' || t.state === 'cancelled').sort(
+      (a, b) => Number(b.ticket_number) - Number(a.ticket_number),
+    )
     expect(ids(walked)).toEqual(ids(expected))
   })
 
@@ -80,7 +84,15 @@ describe('client tickets.iterate', () => {
       walked.push(ticket)
       if (walked.length === 100) {
         // A ticket that sorts first arrives after the first page was read.
-        const early = makeTicket({ id: 'b0000000-0000-4000-8000-000000000001', ticket_number: 1, created_at: '2000-01-01T00:00:00Z', updated_at: '2000-01-01T01:00:00Z', assigned_at: '2000-01-01T00:05:00Z', finished_at: '2000-01-01T01:00:00Z', source_provider_id: PROVIDER_B })
+        const early = makeTicket({
+          id: 'b0000000-0000-4000-8000-000000000001',
+          ticket_number: 1,
+          created_at: '2000-01-01T00:00:00Z',
+          updated_at: '2000-01-01T01:00:00Z',
+          assigned_at: '2000-01-01T00:05:00Z',
+          finished_at: '2000-01-01T01:00:00Z',
+          source_provider_id: PROVIDER_B,
+        })
         await importAll(api.store, [{ providerId: PROVIDER_B, ticket: early }])
       }
     }

@@ -39,7 +39,13 @@ describe('client tickets.list', () => {
 
   it('sends sort_by keys in the order given, as an object or as pairs', async () => {
     const asObject = await client.tickets.list({ sort_by: { finished_at: 'desc', created_at: 'asc' }, limit: 100 })
-    const asPairs = await client.tickets.list({ sort_by: [['finished_at', 'desc'], ['created_at', 'asc']], limit: 100 })
+    const asPairs = await client.tickets.list({
+      sort_by: [
+        ['finished_at', 'desc'],
+        ['created_at', 'asc'],
+      ],
+      limit: 100,
+    })
     expect(Object.keys(asObject.query.sort_by)).toEqual(['finished_at', 'created_at'])
     expect(asPairs.query).toEqual(asObject.query)
     const finishedDesc = (a: Sortable & Pick<Ticket, 'finished_at'>, b: Sortable & Pick<Ticket, 'finished_at'>) =>

@@ -16,7 +16,10 @@ describe('client package', () => {
   it('imports nothing but its own modules in the library (no node:, no packages)', () => {
     for (const file of readdirSync(new URL('src/', clientDir))) {
       const imports = [...read(`src/${file}`).matchAll(/^(?:import|export)\s[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1])
-      expect(imports.filter((specifier) => !specifier!.startsWith('./')), file).toEqual([])
+      expect(
+        imports.filter((specifier) => !specifier!.startsWith('./')),
+        file,
+      ).toEqual([])
     }
   })
 })

@@ -8,17 +8,26 @@ import { importAll } from '../../test/support/fixtures.js'
 import { startLiveApi, startProxy, type LiveApi } from './support.js'
 
 const provider = (digit: string) => `${digit.repeat(8)}-${digit.repeat(4)}-4${digit.repeat(3)}-8${digit.repeat(3)}-${digit.repeat(12)}`
-const P = { loop: provider('1'), crash: provider('2'), lost: provider('3'), filter: provider('4'), readonly: provider('5'), stop: provider('6') }
+const P = {
+  loop: provider('1'),
+  crash: provider('2'),
+  lost: provider('3'),
+  filter: provider('4'),
+  readonly: provider('5'),
+  stop: provider('6'),
+}
 const COUNTS = { loop: 120, crash: 30, lost: 30, filter: 40, readonly: 3, stop: 20 }
 
 const fixtures = Object.fromEntries(
   Object.entries(P).map(([name, providerId], i) => [
     name,
-    [...generateTickets({ count: COUNTS[name as keyof typeof P], seed: 40 + i, providerId, firstTicketNumber: (i + 1) * 10_000 })].map((t) => ({
-      ...t,
-      externally_processed: false,
-      external_reference: '',
-    })),
+    [...generateTickets({ count: COUNTS[name as keyof typeof P], seed: 40 + i, providerId, firstTicketNumber: (i + 1) * 10_000 })].map(
+      (t) => ({
+        ...t,
+        externally_processed: false,
+        external_reference: '',
+      }),
+    ),
   ]),
 ) as Record<keyof typeof P, Ticket[]>
 
@@ -33,9 +42,13 @@ describe('client processTickets', () => {
 
   beforeAll(async () => {
     api = await startLiveApi((store) =>
-      importAll(store, Object.entries(fixtures).flatMap(([name, tickets]) => tickets.map((ticket) => ({ providerId: P[name as keyof typeof P], ticket })))),
+      importAll(
+        store,
+        Object.entries(fixtures).flatMap(([name, tickets]) => tickets.map((ticket) => ({ providerId: P[name as keyof typeof P], ticket }))),
+      ),
     )
-    for (const [name, id] of Object.entries(P)) credentials.set(name, await api.credentials(id, name === 'readonly' ? ['tickets:read'] : undefined))
+    for (const [name, id] of Object.entries(P))
+      credentials.set(name, await api.credentials(id, name === 'readonly' ? ['tickets:read'] : undefined))
   })
   afterAll(async () => {
     await api?.close()
@@ -80,7 +93,10 @@ describe('client processTickets', () => {
     expect([...calls.values()].every((n) => n === 1)).toBe(true)
     expect(sortedIds(await unprocessed('loop'))).toEqual(sortedIds(failing))
     const marked = fixtures.loop.find((t) => !fails(t))!
-    expect(await client.tickets.get(marked.id)).toMatchObject({ externally_processed: true, external_reference: `INV-${marked.ticket_number}` })
+    expect(await client.tickets.get(marked.id)).toMatchObject({
+      externally_processed: true,
+      external_reference: `INV-${marked.ticket_number}`,
+    })
 
     const retried: string[] = []
     const second = await client.processTickets({ pageSize: 5, handler: (ticket) => void retried.push(ticket.id) })
@@ -100,7 +116,10 @@ describe('client processTickets', () => {
       return fetch(input, init)
     }
     const handled: string[] = []
-    const first = await clientFor('crash', { fetch: crashingFetch }).processTickets({ pageSize: 8, handler: (t) => void handled.push(t.id) })
+    const first = await clientFor('crash', { fetch: crashingFetch }).processTickets({
+      pageSize: 8,
+      handler: (t) => void handled.push(t.id),
+    })
     expect(first).toMatchObject({ seen: COUNTS.crash, processed: COUNTS.crash - 1, markFailed: 1, failed: 0 })
     expect(first.failures).toEqual([{ ticketId: victim.id, stage: 'mark', error: new Error('simulated crash before the mark was sent') }])
 
@@ -114,7 +133,8 @@ describe('client processTickets', () => {
   it('neither skips nor repeats a ticket when the answer to a mark is lost but the mark applied', async () => {
     const proxy = await startProxy(api.baseUrl)
     const victim = [...fixtures.lost].sort(byCreated)[4]!
-    proxy.plan = (request) => (request.method === 'PATCH' && request.path.endsWith(victim.id) ? { kind: 'lose-response' } : { kind: 'forward' })
+    proxy.plan = (request) =>
+      request.method === 'PATCH' && request.path.endsWith(victim.id) ? { kind: 'lose-response' } : { kind: 'forward' }
     try {
       const handled: string[] = []
       const client = createTicketsClient({ baseUrl: proxy.baseUrl, ...credentials.get('lost')!, retries: 0 })
@@ -164,7 +184,12 @@ describe('client processTickets', () => {
       },
     })
     expect(result).toMatchObject({ seen: 6, processed: 6, completed: false })
-    expect(handled).toEqual([...fixtures.stop].sort(byCreated).slice(0, 6).map((t) => t.id))
+    expect(handled).toEqual(
+      [...fixtures.stop]
+        .sort(byCreated)
+        .slice(0, 6)
+        .map((t) => t.id),
+    )
     expect(await unprocessed('stop')).toHaveLength(COUNTS.stop - 6)
   })
 

@@ -5,7 +5,9 @@ import { encodeListQuery } from '../src/index.js'
 
 describe('encodeListQuery', () => {
   it('writes lists as comma-separated values', () => {
-    expect(encodeListQuery({ state: ['closed', 'cancelled'], cancel_reason_id: [1, 2] })).toBe('state=closed,cancelled&cancel_reason_id=1,2')
+    expect(encodeListQuery({ state: ['closed', 'cancelled'], cancel_reason_id: [1, 2] })).toBe(
+      'state=closed,cancelled&cancel_reason_id=1,2',
+    )
   })
 
   it('accepts a single value where a list is allowed', () => {
@@ -16,15 +18,20 @@ describe('encodeListQuery', () => {
     expect(encodeListQuery({ sort_by: { finished_at: 'desc', created_at: 'asc' } })).toBe(
       'sort_by[finished_at]=desc&sort_by[created_at]=asc',
     )
-    expect(encodeListQuery({ sort_by: [['ticket_number', 'desc'], ['updated_at', 'asc']] })).toBe(
-      'sort_by[ticket_number]=desc&sort_by[updated_at]=asc',
-    )
+    expect(
+      encodeListQuery({
+        sort_by: [
+          ['ticket_number', 'desc'],
+          ['updated_at', 'asc'],
+        ],
+      }),
+    ).toBe('sort_by[ticket_number]=desc&sort_by[updated_at]=asc')
   })
 
   it('sends a Date as its ISO string and a string date unchanged, with + percent-encoded', () => {
-    expect(
-      encodeListQuery({ created_after: new Date('2024-03-01T10:00:00Z'), created_before: '2024-03-02T10:00:00+02:00' }),
-    ).toBe('created_after=2024-03-01T10%3A00%3A00.000Z&created_before=2024-03-02T10%3A00%3A00%2B02%3A00')
+    expect(encodeListQuery({ created_after: new Date('2024-03-01T10:00:00Z'), created_before: '2024-03-02T10:00:00+02:00' })).toBe(
+      'created_after=2024-03-01T10%3A00%3A00.000Z&created_before=2024-03-02T10%3A00%3A00%2B02%3A00',
+    )
   })
 
   it('writes vin: null as an empty vin (tickets without a VIN)', () => {

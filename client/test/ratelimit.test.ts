@@ -9,7 +9,11 @@ import { PROVIDER_A, seedStore } from '../../test/support/fixtures.js'
 import { manualClock, recordingSleep, startLiveApi, startProxy, type LiveApi, type Proxy, type ProxyAction } from './support.js'
 
 const LIST = '/v2/tickets/tickets'
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected an error'), (error: unknown) => error)
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('expected an error'),
+    (error: unknown) => error,
+  )
 
 describe('parsing RateLimit and RateLimit-Policy', () => {
   it('reads each policy of RateLimit: its name, r and t', () => {
@@ -23,8 +27,18 @@ describe('parsing RateLimit and RateLimit-Policy', () => {
   })
 
   it('skips a policy without a valid r, and ignores a field that is not a structured list', () => {
-    expect(parseRateLimit('"a";t=7, "b";r=-1;t=7, "c";r=1.5, "d";r="3", "e";r=2;t=-5')).toEqual([{ policy: 'e', remaining: 2, resetSeconds: undefined }])
-    for (const malformed of ['"default";r=0;t=7,', '"default;r=0', '"a";r=0 "b";r=1', '(1 2);r=0', 'default;R=0', '"a";r=1234567890123456', ''])
+    expect(parseRateLimit('"a";t=7, "b";r=-1;t=7, "c";r=1.5, "d";r="3", "e";r=2;t=-5')).toEqual([
+      { policy: 'e', remaining: 2, resetSeconds: undefined },
+    ])
+    for (const malformed of [
+      '"default";r=0;t=7,',
+      '"default;r=0',
+      '"a";r=0 "b";r=1',
+      '(1 2);r=0',
+      'default;R=0',
+      '"a";r=1234567890123456',
+      '',
+    ])
       expect(parseRateLimit(malformed), malformed).toEqual([])
     expect(parseRateLimit(null)).toEqual([])
   })
@@ -60,7 +74,14 @@ describe('client rate limits', () => {
   })
 
   const client = (options: Partial<TicketsClientOptions> = {}) =>
-    createTicketsClient({ baseUrl: proxy.baseUrl, ...credentials, sleep: waits.sleep, random: () => 0.5, retries: { max: 3, baseDelayMs: 100 }, ...options })
+    createTicketsClient({
+      baseUrl: proxy.baseUrl,
+      ...credentials,
+      sleep: waits.sleep,
+      random: () => 0.5,
+      retries: { max: 3, baseDelayMs: 100 },
+      ...options,
+    })
 
   const tooMany = (headers: Record<string, string>): ProxyAction => ({
     kind: 'answer',
@@ -72,7 +93,8 @@ describe('client rate limits', () => {
   /** Answers the first `times` list requests with `action`, then forwards. */
   function limitFirst(times: number, action: ProxyAction) {
     let answered = 0
-    proxy.plan = (request) => (request.method === 'GET' && request.path.startsWith(LIST) && answered++ < times ? action : { kind: 'forward' })
+    proxy.plan = (request) =>
+      request.method === 'GET' && request.path.startsWith(LIST) && answered++ < times ? action : { kind: 'forward' }
   }
   const listAttempts = () => proxy.seen.filter((r) => r.method === 'GET' && r.path.startsWith(LIST)).length
 
@@ -93,7 +115,12 @@ describe('client rate limits', () => {
   })
 
   it('falls back to jittered backoff when neither field says how long', async () => {
-    const silent: Array<Record<string, string>> = [{}, { ratelimit: '"default";r=3;t=7' }, { ratelimit: '"default";r=0' }, { 'retry-after': 'soon', ratelimit: 'garbage;;' }]
+    const silent: Array<Record<string, string>> = [
+      {},
+      { ratelimit: '"default";r=3;t=7' },
+      { ratelimit: '"default";r=0' },
+      { 'retry-after': 'soon', ratelimit: 'garbage;;' },
+    ]
     for (const headers of silent) {
       limitFirst(1, tooMany(headers))
       await client().tickets.list({ limit: 1 })
@@ -114,7 +141,11 @@ describe('client rate limits', () => {
       await c.token()
       const error = (await failure(c.tickets.list())) as TicketsApiError
       expect(error).toBeInstanceOf(TicketsApiError)
-      expect({ status: error.status, code: error.code, retryAfterMs: error.retryAfterMs }).toEqual({ status: 429, code: 'rate-limited', retryAfterMs: asked })
+      expect({ status: error.status, code: error.code, retryAfterMs: error.retryAfterMs }).toEqual({
+        status: 429,
+        code: 'rate-limited',
+        retryAfterMs: asked,
+      })
       expect(listAttempts()).toBe(1)
     }
     expect(waits.delays).toEqual([])
@@ -161,7 +192,14 @@ describe('client rate limits', () => {
     clock.advance(1000)
     proxy.plan = () => ({ kind: 'forward', headers: { ratelimit: '"daily";r=7' } })
     await c.tickets.list({ limit: 1 })
-    expect(c.rateLimit).toEqual({ policy: 'daily', remaining: 7, resetAt: undefined, limit: undefined, windowSeconds: undefined, observedAt: clock.now() })
+    expect(c.rateLimit).toEqual({
+      policy: 'daily',
+      remaining: 7,
+      resetAt: undefined,
+      limit: undefined,
+      windowSeconds: undefined,
+      observedAt: clock.now(),
+    })
     proxy.plan = () => ({ kind: 'forward' })
     await c.tickets.list({ limit: 1 })
     expect(c.rateLimit?.remaining).toBe(7) // a response without the field changes nothing

@@ -13,7 +13,11 @@ import { recordingSleep, startLiveApi, startProxy, type LiveApi, type Proxy } fr
 
 const LIST = '/v2/tickets/tickets'
 const TOKEN = '/oauth2/token'
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected an error'), (error: unknown) => error)
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('expected an error'),
+    (error: unknown) => error,
+  )
 
 interface Recorder {
   baseUrl: string
@@ -86,7 +90,12 @@ describe('client redirects', () => {
       const error = (await failure(client().token())) as TicketsRedirectError
       expect(error).toBeInstanceOf(TicketsRedirectError)
       expect(error).toBeInstanceOf(TicketsApiError)
-      expect(error).toMatchObject({ status, location: `${recorder.baseUrl}${TOKEN}`, code: 'unexpected-redirect', requestId: 'req-redirect' })
+      expect(error).toMatchObject({
+        status,
+        location: `${recorder.baseUrl}${TOKEN}`,
+        code: 'unexpected-redirect',
+        requestId: 'req-redirect',
+      })
       expect(error.message).toBe(
         `POST ${TOKEN} answered ${status}, redirecting to ${recorder.baseUrl}${TOKEN}; the client does not follow redirects ` +
           '(they would carry the credentials along): set baseUrl to where the API is (request id req-redirect)',
@@ -118,10 +127,14 @@ describe('client redirects', () => {
   it('an unrelated 304 is not a redirect, and every redirect reaches the CLI as one line, exit 1', async () => {
     redirect('POST', TOKEN, 301, () => 'https://tickets.example.com/oauth2/token')
     let stderr = ''
-    const code = await main(['list'], { TICKETS_API_URL: proxy.baseUrl, ...{ TICKETS_CLIENT_ID: credentials.clientId, TICKETS_CLIENT_SECRET: credentials.clientSecret } }, {
-      stdout: () => undefined,
-      stderr: (text) => void (stderr += text),
-    })
+    const code = await main(
+      ['list'],
+      { TICKETS_API_URL: proxy.baseUrl, ...{ TICKETS_CLIENT_ID: credentials.clientId, TICKETS_CLIENT_SECRET: credentials.clientSecret } },
+      {
+        stdout: () => undefined,
+        stderr: (text) => void (stderr += text),
+      },
+    )
     expect(code).toBe(1)
     expect(stderr).toBe(
       `tickets-client: POST ${TOKEN} answered 301, redirecting to https://tickets.example.com/oauth2/token; the client does not follow ` +

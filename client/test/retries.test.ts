@@ -8,13 +8,23 @@ import { manualClock, recordingSleep, startLiveApi, startProxy, type LiveApi, ty
 
 const LIST = '/v2/tickets/tickets'
 const TOKEN = '/oauth2/token'
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail('expected an error'), (error: unknown) => error)
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail('expected an error'),
+    (error: unknown) => error,
+  )
 
 const unavailable = (retryAfter?: string, status = 503): ProxyAction => ({
   kind: 'answer',
   status,
   headers: { 'content-type': 'application/problem+json', ...(retryAfter ? { 'retry-after': retryAfter } : {}) },
-  body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status, detail: 'Try again later.', code: 'store-unavailable' }),
+  body: JSON.stringify({
+    type: 'about:blank',
+    title: 'Service Unavailable',
+    status,
+    detail: 'Try again later.',
+    code: 'store-unavailable',
+  }),
 })
 
 describe('client retries', () => {

@@ -77,7 +77,12 @@ export function recordingFetch(): { fetch: typeof fetch; requests: RecordedReque
   const requests: RecordedRequest[] = []
   const recording: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
-    requests.push({ method: init?.method ?? 'GET', path: url.pathname + url.search, headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : undefined })
+    requests.push({
+      method: init?.method ?? 'GET',
+      path: url.pathname + url.search,
+      headers: new Headers(init?.headers),
+      body: typeof init?.body === 'string' ? init.body : undefined,
+    })
     return fetch(input, init)
   }
   return {

@@ -84,7 +84,13 @@ describe('client tokens', () => {
 
   it('gives up after one refresh when the fresh token is refused too', async () => {
     const proxy = await startProxy(api.baseUrl)
-    const problem = { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'The access token has expired.', code: 'invalid-token' }
+    const problem = {
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'The access token has expired.',
+      code: 'invalid-token',
+    }
     proxy.plan = ({ path }) =>
       path.startsWith(LIST)
         ? {

@@ -39,8 +39,7 @@ function requestedScopes(scope: string | undefined, granted: readonly Scope[]): 
     if (!(SCOPES as readonly string[]).includes(name))
       throw oauthError('invalid_scope', `Unknown scope "${name}"; scopes are ${SCOPES.join(', ')}.`, 'scope')
     // Never grant less than asked silently: a missing scope is an error the caller can see.
-    if (!granted.includes(name as Scope))
-      throw oauthError('invalid_scope', `This client may not request the scope "${name}".`, 'scope')
+    if (!granted.includes(name as Scope)) throw oauthError('invalid_scope', `This client may not request the scope "${name}".`, 'scope')
   }
   return SCOPES.filter((s) => wanted.includes(s))
 }
@@ -53,11 +52,10 @@ export async function issueToken(request: TokenRequest, store: ClientStore, toke
   if (!request.clientId || request.clientSecret === undefined)
     throw oauthError('invalid_client', 'Client authentication is required: send client_id and client_secret, or HTTP Basic.')
   // No stored id can contain NUL (PostgreSQL text cannot), so such a client cannot exist.
-  if (request.clientId.includes('\u0000')) throw oauthError('invalid_client', 'Unknown client, wrong secret, or the client has been revoked.')
+  if (request.clientId.includes('\u0000'))
+    throw oauthError('invalid_client', 'Unknown client, wrong secret, or the client has been revoked.')
   const client = await store.findClient(request.clientId)
-  const valid = client
-    ? await verifySecret(request.clientSecret, client.secretHash)
-    : await verifyAgainstDummy(request.clientSecret)
+  const valid = client ? await verifySecret(request.clientSecret, client.secretHash) : await verifyAgainstDummy(request.clientSecret)
   if (!client || !valid || client.revokedAt !== null)
     throw oauthError('invalid_client', 'Unknown client, wrong secret, or the client has been revoked.')
   // A hash from an earlier version (scrypt) is replaced once the secret is known good, so the

@@ -10,7 +10,9 @@ export function encryptSecret(encryptionKey: Buffer, kid: string, secret: string
   const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv)
   cipher.setAAD(Buffer.from(kid, 'utf8'))
   const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()])
-  return [FORMAT, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.')
+  return [FORMAT, iv, ciphertext, cipher.getAuthTag()]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.')
 }
 
 /** Throws when the stored text is not ours, or the key or kid does not match (the tag fails). */

@@ -61,7 +61,13 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 async function verifyScrypt(secret: string, [, n, r, p, salt, expected]: string[]): Promise<boolean> {
   const expectedKey = Buffer.from(expected!, 'base64url')
   const key = await legacyChecks.run(
-    () => scrypt(secret, Buffer.from(salt!, 'base64url'), expectedKey.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAX_SCRYPT_MEMORY }),
+    () =>
+      scrypt(secret, Buffer.from(salt!, 'base64url'), expectedKey.length, {
+        N: Number(n),
+        r: Number(r),
+        p: Number(p),
+        maxmem: MAX_SCRYPT_MEMORY,
+      }),
     () =>
       new AppError('server-busy', 'Too many token requests are being checked right now; try again in a second.', {
         headers: { 'retry-after': '1' },

@@ -75,7 +75,8 @@ export class TokenService {
     const now = this.clock()
     const known = this.#verified.get(token)
     if (known) {
-      if (now.getTime() < known.expiresAt && (known.kid === undefined ? keys.legacyAccepted(now) : keys.accepts(known.kid, now))) return known.claims
+      if (now.getTime() < known.expiresAt && (known.kid === undefined ? keys.legacyAccepted(now) : keys.accepts(known.kid, now)))
+        return known.claims
       this.#verified.delete(token)
       throw invalidToken(now.getTime() >= known.expiresAt)
     }
@@ -98,7 +99,9 @@ export class TokenService {
         currentDate: now,
         requiredClaims: ['sub', 'exp', 'pid', 'scope'],
       })
-      const scopes = String(payload.scope).split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s))
+      const scopes = String(payload.scope)
+        .split(' ')
+        .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s))
       const claims = { clientId: String(payload.sub), providerId: String(payload.pid), scopes }
       this.#remember(token, { claims, expiresAt: Number(payload.exp) * 1000, kid })
       return claims

@@ -11,7 +11,9 @@ export async function clientsCommand(args: string[]): Promise<number> {
   if (action === 'create') return create(rest)
   if (action === 'list') return list(rest)
   if (action === 'revoke') return revoke(rest)
-  throw new UsageError(action ? `unknown clients action "${action}" (create, list, revoke)` : 'clients needs an action: create, list or revoke')
+  throw new UsageError(
+    action ? `unknown clients action "${action}" (create, list, revoke)` : 'clients needs an action: create, list or revoke',
+  )
 }
 
 async function create(args: string[]): Promise<number> {

@@ -22,7 +22,10 @@ async function rotate(args: string[]): Promise<number> {
   const store = await openConfiguredStore(config, 'tickets keys rotate')
   try {
     const now = new Date()
-    const rotated = await rotateSigningKeys(store, { now, tokenTtlSeconds: TOKEN_TTL_SECONDS, encryptionKey: config.keyEncryptionKey,
+    const rotated = await rotateSigningKeys(store, {
+      now,
+      tokenTtlSeconds: TOKEN_TTL_SECONDS,
+      encryptionKey: config.keyEncryptionKey,
       retirePreviousNow: values['retire-previous-now'] ?? false,
     })
     if (values.json) {
@@ -67,7 +70,8 @@ async function list(args: string[]): Promise<number> {
         process.stdout.write(
           `${row.kid.padEnd(18)}  ${row.created_at}  ${(row.state === 'verifying' ? `verifying until ${row.retires_at}` : row.state).padEnd(42)}  ${row.encrypted ? 'encrypted' : 'plaintext'}\n`,
         )
-    if (config.signingSecret && !values.json) process.stdout.write('(TICKETS_SIGNING_SECRET is set: servers with it sign and verify with that key only.)\n')
+    if (config.signingSecret && !values.json)
+      process.stdout.write('(TICKETS_SIGNING_SECRET is set: servers with it sign and verify with that key only.)\n')
     return 0
   } finally {
     await store.close()

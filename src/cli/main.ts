@@ -31,7 +31,9 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE
   }
   try {
-    return await (await load())(args)
+    return await (
+      await load()
+    )(args)
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`tickets: ${error.message} (see tickets --help)\n`)

@@ -13,7 +13,9 @@ export async function migrateCommand(args: string[]): Promise<number> {
     const applied = await migrate(store.db).catch((error: unknown) => {
       throw new StartupError(describeStartupError(error, config))
     })
-    process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${where(config)}\n` : `${where(config)} is up to date\n`)
+    process.stdout.write(
+      applied.length ? `Applied migrations ${applied.join(', ')} to ${where(config)}\n` : `${where(config)} is up to date\n`,
+    )
     return 0
   } finally {
     await store.close()

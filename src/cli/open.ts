@@ -5,11 +5,7 @@ import { openStore, type StoreOptions } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { describeStartupError, StartupError } from './startup-errors.js'
 
-export async function openConfiguredStore(
-  config: Readonly<Config>,
-  role: string,
-  extra: Partial<StoreOptions> = {},
-): Promise<Store> {
+export async function openConfiguredStore(config: Readonly<Config>, role: string, extra: Partial<StoreOptions> = {}): Promise<Store> {
   try {
     return await openStore({
       databaseUrl: config.databaseUrl,

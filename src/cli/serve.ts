@@ -63,7 +63,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       await app.listen({ port, host })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      throw new StartupError(code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use` : `cannot listen on ${host}:${port}: ${(error as Error).message}`)
+      throw new StartupError(
+        code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is already in use`
+          : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      )
     }
     const address = app.server.address()
     const boundPort = typeof address === 'object' && address ? address.port : port
@@ -103,7 +107,11 @@ async function startMetrics(metrics: Metrics, port: number, host: string): Promi
     return await startMetricsServer(metrics, port, host)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new StartupError(code === 'EADDRINUSE' ? `metrics port ${port} on ${host} is already in use` : `cannot listen for metrics on ${host}:${port}: ${(error as Error).message}`)
+    throw new StartupError(
+      code === 'EADDRINUSE'
+        ? `metrics port ${port} on ${host} is already in use`
+        : `cannot listen for metrics on ${host}:${port}: ${(error as Error).message}`,
+    )
   }
 }
 

@@ -27,11 +27,7 @@ Commands:
 Configuration comes from the environment; see \`tickets config\`.`
 
 /** node:util parseArgs, with its errors turned into usage errors. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: T,
-  allowPositionals = false,
-) {
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true })
   } catch (error) {

@@ -16,9 +16,7 @@ export const SortBySchema = Type.Unsafe<Record<string, 'asc' | 'desc'>>({
   description: 'Sort keys in the order they apply. Nulls sort last; ties are broken by id ascending.',
 })
 
-const filterEchoes: Record<string, TSchema> = Object.fromEntries(
-  FILTER_NAMES.map((name) => [name, Type.Optional(FILTERS[name].schema)]),
-)
+const filterEchoes: Record<string, TSchema> = Object.fromEntries(FILTER_NAMES.map((name) => [name, Type.Optional(FILTERS[name].schema)]))
 
 export const AppliedQuerySchema = Type.Object(
   {

@@ -7,7 +7,12 @@ import { NO_NUL } from './ticket.js'
 export const VOUCHER_CODE = '^[A-Z0-9]{4,8}$'
 
 const uuid = (description: string) => Type.String({ format: 'uuid', description })
-export const VinSchema = Type.String({ minLength: 17, maxLength: 17, pattern: NO_NUL, description: 'Vehicle Identification Number (17 characters).' })
+export const VinSchema = Type.String({
+  minLength: 17,
+  maxLength: 17,
+  pattern: NO_NUL,
+  description: 'Vehicle Identification Number (17 characters).',
+})
 export const VoucherCodeSchema = Type.String({ pattern: VOUCHER_CODE, description: 'Voucher code: 4 to 8 capital letters or digits.' })
 export const ReferenceSchema = (description: string) => Type.String({ maxLength: 255, pattern: NO_NUL, description })
 

@@ -54,11 +54,9 @@ export const TicketEventSchema = Type.Object(
       { additionalProperties: false },
     ),
     actor: ActorSchema,
-    changes: Type.Record(
-      Type.String(),
-      Type.Object({ old: Type.Unknown(), new: Type.Unknown() }, { additionalProperties: false }),
-      { description: 'Each changed field with its old and new value (updated_at is implied by occurred_at).' },
-    ),
+    changes: Type.Record(Type.String(), Type.Object({ old: Type.Unknown(), new: Type.Unknown() }, { additionalProperties: false }), {
+      description: 'Each changed field with its old and new value (updated_at is implied by occurred_at).',
+    }),
   },
   { additionalProperties: false, title: 'TicketEvent' },
 )

@@ -39,9 +39,7 @@ export const TicketSchema = Type.Object(
     ),
     customer_id: Nullable(uuid('Identifier of the customer for whom the ticket was created.')),
     customer_reference: reference('Reference added by the customer.'),
-    external_reference: reference(
-      'Reference of this ticket to something in an external system. Never changed by the platform itself.',
-    ),
+    external_reference: reference('Reference of this ticket to something in an external system. Never changed by the platform itself.'),
     externally_processed: Type.Boolean({
       description: 'Whether this ticket has been processed by an external system. Never changed by the platform itself.',
     }),
@@ -54,16 +52,12 @@ export const TicketSchema = Type.Object(
           'this ticket to you. Null when the ticket was created by a customer.',
       ),
     ),
-    operator_id: Nullable(
-      uuid('Identifier of the assigned operator. Set when the ticket currently is or has been in state in_progress.'),
-    ),
+    operator_id: Nullable(uuid('Identifier of the assigned operator. Set when the ticket currently is or has been in state in_progress.')),
     operator_reference: reference('Reference added by the operator.'),
     outsourced: Type.Boolean({
       description: 'Whether the ticket has been outsourced at least once to another provider.',
     }),
-    source_provider_id: uuid(
-      'The provider that was the source of this ticket: the provider that insourced it, otherwise your own.',
-    ),
+    source_provider_id: uuid('The provider that was the source of this ticket: the provider that insourced it, otherwise your own.'),
     state: TicketStateSchema,
     ticket_number: Int64({ description: 'Human-readable ticket identifier.' }),
     updated_at: dateTime('Date and time the ticket was last updated.'),

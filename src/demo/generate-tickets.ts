@@ -122,7 +122,12 @@ export function* generateTickets(options: GenerateOptions): Generator<Ticket> {
       updated_at: iso(updatedAt),
       vehicle_model_id: 100 + Math.floor(random() * 400),
       vin: state === 'prepared' && random() < 0.5 ? null : vinFrom(random),
-      voucher_code: random() < 0.15 ? `V${Math.floor(random() * 1e6).toString(36).toUpperCase()}` : null,
+      voucher_code:
+        random() < 0.15
+          ? `V${Math.floor(random() * 1e6)
+              .toString(36)
+              .toUpperCase()}`
+          : null,
     }
   }
 }

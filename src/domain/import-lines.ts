@@ -18,7 +18,10 @@ const INT64_FIELDS = ['ticket_number', 'vehicle_model_id'] as const
 export const MAX_REPORTED_ERRORS = 20
 
 export class ImportFailedError extends Error {
-  constructor(readonly errors: ImportLineError[], readonly moreErrors: boolean) {
+  constructor(
+    readonly errors: ImportLineError[],
+    readonly moreErrors: boolean,
+  ) {
     super(errors.map((e) => e.message).join('\n') + (moreErrors ? '\n(further errors not shown)' : ''))
     this.name = 'ImportFailedError'
   }

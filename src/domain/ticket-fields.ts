@@ -75,8 +75,7 @@ const int64Equals = (column: TicketColumn, description: string, example?: string
 })
 
 function parseState(raw: string): TicketState {
-  if (!(TICKET_STATES as readonly string[]).includes(raw))
-    throw new FieldError(`must be one of ${TICKET_STATES.join(', ')}`)
+  if (!(TICKET_STATES as readonly string[]).includes(raw)) throw new FieldError(`must be one of ${TICKET_STATES.join(', ')}`)
   return raw as TicketState
 }
 
@@ -194,6 +193,4 @@ export const PAGINATION = {
   offset: { min: 0n, max: 2n ** 63n - 1n, default: 0 },
 } as const
 
-export const DEFAULT_SORT: ReadonlyArray<{ field: SortField; direction: SortDirection }> = [
-  { field: 'created_at', direction: 'asc' },
-]
+export const DEFAULT_SORT: ReadonlyArray<{ field: SortField; direction: SortDirection }> = [{ field: 'created_at', direction: 'asc' }]

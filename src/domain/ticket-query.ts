@@ -155,8 +155,7 @@ function parseSortKey(
   if (!Object.hasOwn(SORT_FIELDS, field)) return void report('invalid-sort', name, `names an unknown field; sortable fields are ${fields}`)
   if (values.length > 1) return void report('invalid-sort', name, 'must be given at most once')
   const direction = values[0]!
-  if (!(SORT_DIRECTIONS as readonly string[]).includes(direction))
-    return void report('invalid-sort', name, 'must be asc or desc')
+  if (!(SORT_DIRECTIONS as readonly string[]).includes(direction)) return void report('invalid-sort', name, 'must be asc or desc')
   return { field: field as SortField, direction: direction as SortDirection }
 }
 

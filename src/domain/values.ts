@@ -50,8 +50,7 @@ export function parseBoolean(raw: string): boolean {
 
 // RFC 3339 date-time. The offset sign may arrive as a space: an unencoded `+` in a query
 // string decodes to one, and rejecting it would punish the most common client mistake.
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+\- ])(\d{2}):(\d{2}))$/
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+\- ])(\d{2}):(\d{2}))$/
 const DATE_TIME_HINT = 'must be an RFC 3339 date-time with seconds and a zone, e.g. 2023-03-15T08:34:28Z or 2023-03-15T10:34:28+02:00'
 
 function daysInMonth(year: number, month: number): number {

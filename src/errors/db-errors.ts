@@ -45,7 +45,10 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
   if (!(error instanceof Error)) return undefined
   const code = sqlState(error)
   if (code !== undefined) {
-    if (code === '57014') return new AppError('query-timeout', 'The query took too long and was cancelled; narrow the filters or try again.', { headers: { 'retry-after': RETRY_AFTER_SECONDS } })
+    if (code === '57014')
+      return new AppError('query-timeout', 'The query took too long and was cancelled; narrow the filters or try again.', {
+        headers: { 'retry-after': RETRY_AFTER_SECONDS },
+      })
     if (code === '55P03') return unavailable('The ticket store is busy (a lock was not granted in time); try again shortly.')
     if (code.startsWith('08') || code.startsWith('58') || SERVER_TROUBLE.has(code))
       return unavailable('The ticket store is temporarily unavailable; try again shortly.')

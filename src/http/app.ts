@@ -57,7 +57,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? await Keyring.pinned(options.signingSecret)
       : await Keyring.fromStore(keys!, {
           ...options.keyring,
-          onRefreshError: (error) => log?.warn({ err: error }, 'refreshing the token signing keys failed; the keys known so far stay in use'),
+          onRefreshError: (error) =>
+            log?.warn({ err: error }, 'refreshing the token signing keys failed; the keys known so far stay in use'),
         })
 
   const app = Fastify({

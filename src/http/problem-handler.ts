@@ -17,7 +17,6 @@ interface AjvError {
   params: Record<string, unknown>
 }
 
-
 function bodyError(error: AjvError): ProblemError {
   const member = error.instancePath.slice(1).split('/')[0] ?? ''
   switch (error.keyword) {
@@ -98,7 +97,10 @@ declare module 'fastify' {
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   reply.request.problemCode = error.slug
   for (const [name, value] of Object.entries(error.extras.headers ?? {})) reply.header(name, value)
-  return reply.code(error.status).type('application/problem+json').send(JSON.stringify(problemOf(error)))
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problemOf(error)))
 }
 
 const INTERNAL = new AppError('internal', 'An unexpected error occurred; it has been logged.')
@@ -111,7 +113,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       request.log.error({ err: error, requestId: request.id }, 'request failed')
     } else if (isDataException(error)) {
       // A 400 for the client, but a parser let the value through: worth fixing, hence warn.
-      request.log.warn({ err: error, requestId: request.id, code: appError.slug }, 'the database refused a value the request parsers accepted')
+      request.log.warn(
+        { err: error, requestId: request.id, code: appError.slug },
+        'the database refused a value the request parsers accepted',
+      )
     } else {
       request.log.info({ code: appError.slug, status: appError.status }, appError.detail)
     }

@@ -34,7 +34,9 @@ declare module 'fastify' {
   }
 }
 
-type Check = (request: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; remaining: number; ttlInSeconds: number; isExceeded: boolean }>
+type Check = (
+  request: FastifyRequest,
+) => Promise<{ isAllowed: true } | { isAllowed: false; remaining: number; ttlInSeconds: number; isExceeded: boolean }>
 
 export interface RateLimits {
   /** Counts one request against `key` under `policy`; sets the fields; throws 429 when over. */
@@ -66,13 +68,21 @@ export async function registerRateLimits(
     nameSpace: 'tickets-rate-',
     ...(redis ? { redis } : {}),
   })
-  const limits: Record<Policy, number> = { client: settings.perClient, 'token-client': settings.tokenPerClient, 'token-address': settings.tokenPerAddress }
+  const limits: Record<Policy, number> = {
+    client: settings.perClient,
+    'token-client': settings.tokenPerClient,
+    'token-address': settings.tokenPerAddress,
+  }
   const checks = new Map<Policy, Check>()
   for (const policy of Object.keys(limits) as Policy[]) {
     if (limits[policy] === 0) continue
     checks.set(
       policy,
-      app.createRateLimit({ max: limits[policy], timeWindow: windowMs, keyGenerator: (request) => `${policy}:${request.rateLimitKey}` }) as Check,
+      app.createRateLimit({
+        max: limits[policy],
+        timeWindow: windowMs,
+        keyGenerator: (request) => `${policy}:${request.rateLimitKey}`,
+      }) as Check,
     )
   }
   const windowSeconds = Math.ceil(windowMs / 1000)

@@ -18,4 +18,3 @@ export function countResponses(app: FastifyInstance, metrics: Metrics): void {
     }
   })
 }
-

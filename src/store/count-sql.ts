@@ -11,7 +11,13 @@ import type { ProviderScope } from './provider-scope.js'
 
 type Strategy =
   | { kind: 'counts'; table: 'ticket_counts' | 'ticket_counts_by_customer' }
-  | { kind: 'days'; table: 'ticket_counts_by_created_day' | 'ticket_counts_by_updated_day'; column: 'created_at' | 'updated_at'; after?: string; before?: string }
+  | {
+      kind: 'days'
+      table: 'ticket_counts_by_created_day' | 'ticket_counts_by_updated_day'
+      column: 'created_at' | 'updated_at'
+      after?: string
+      before?: string
+    }
   | { kind: 'scan' }
 
 /** Filters every counter table is keyed by. */
@@ -41,7 +47,9 @@ function keyConditions(filters: readonly AppliedFilter[], prefix = ''): RawBuild
   const parts = filters
     .filter((f) => KEY_FILTERS.has(f.name))
     .map((f) =>
-      f.name === 'state' ? sql` AND ${sql.ref(`${prefix}state`)} = any(${f.value})` : sql` AND ${sql.ref(`${prefix}externally_processed`)} = ${f.value}`,
+      f.name === 'state'
+        ? sql` AND ${sql.ref(`${prefix}state`)} = any(${f.value})`
+        : sql` AND ${sql.ref(`${prefix}externally_processed`)} = ${f.value}`,
     )
   return sql.join(parts, sql``)
 }
@@ -73,7 +81,10 @@ export function totalExpression(db: Db, scope: ProviderScope, query: TicketQuery
   const exact = (lower: RawBuilder<unknown>, upper: RawBuilder<unknown>) =>
     sql`SELECT count(*) FROM tickets WHERE provider_id = ${scope.providerId}${keys} AND ${lower} AND ${upper}`
   const firstDay = after
-    ? exact(sql`${col} > ${after}::timestamptz`, before ? sql`${col} < least(${before}::timestamptz, ${midnightAfter(after)})` : sql`${col} < ${midnightAfter(after)}`)
+    ? exact(
+        sql`${col} > ${after}::timestamptz`,
+        before ? sql`${col} < least(${before}::timestamptz, ${midnightAfter(after)})` : sql`${col} < ${midnightAfter(after)}`,
+      )
     : sql`SELECT 0`
   const lastDay = before
     ? exact(

@@ -51,8 +51,7 @@ async function firstForeign(trx: Transaction<Database>): Promise<ImportLineError
   const foreign = await sql<{ line: string }>`
     SELECT s.line FROM import_staging s JOIN tickets t ON t.id = s.id AND t.provider_id <> s.provider_id
     ORDER BY s.line LIMIT 1`.execute(trx)
-  if (foreign.rows[0])
-    return new ImportLineError(Number(foreign.rows[0].line), 'id', 'belongs to a ticket of another provider')
+  if (foreign.rows[0]) return new ImportLineError(Number(foreign.rows[0].line), 'id', 'belongs to a ticket of another provider')
   return undefined
 }
 
@@ -73,12 +72,19 @@ export async function createStaging(trx: Transaction<Database>): Promise<void> {
  */
 export async function upsertStaged(trx: Transaction<Database>): Promise<{ inserted: number; updated: number }> {
   // Rows that are already identical are skipped, so importing a file twice writes nothing.
-  const changed = sql.join(STORED.map((c) => sql`${sql.ref(`tickets.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`), sql` OR `)
+  const changed = sql.join(
+    STORED.map((c) => sql`${sql.ref(`tickets.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`),
+    sql` OR `,
+  )
   const result = await sql<{ inserted: string; updated: string }>`
     WITH upserted AS (
       INSERT INTO tickets (${ident(STORED)})
       SELECT ${ident(STORED)} FROM import_staging ORDER BY provider_id, created_at
-      ON CONFLICT (id) DO UPDATE SET ${sql.raw(STORED.filter((c) => c !== 'id').map((c) => `"${c}" = excluded."${c}"`).join(', '))}
+      ON CONFLICT (id) DO UPDATE SET ${sql.raw(
+        STORED.filter((c) => c !== 'id')
+          .map((c) => `"${c}" = excluded."${c}"`)
+          .join(', '),
+      )}
       WHERE tickets.provider_id = excluded.provider_id AND (${changed})
       RETURNING (xmax = 0) AS inserted
     )

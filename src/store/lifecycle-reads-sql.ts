@@ -50,7 +50,10 @@ export function lifecycleReads(db: Db): CancelReasonStore & OutsourceStore & Par
     async listCancelReasons(page: Page) {
       const [rows, count] = await Promise.all([
         db.selectFrom('cancel_reasons').selectAll().orderBy('id').limit(page.limit).offset(Number(page.offset)).execute(),
-        db.selectFrom('cancel_reasons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+        db
+          .selectFrom('cancel_reasons')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow(),
       ])
       return { result: rows.map(toCancelReason), total: Number(count.n) }
     },
@@ -90,7 +93,12 @@ export function lifecycleReads(db: Db): CancelReasonStore & OutsourceStore & Par
     },
 
     async getOutsource(scope: ProviderScope, id: string) {
-      const row = await db.selectFrom('outsources').selectAll().where('id', '=', id).where('provider_id', '=', scope.providerId).executeTakeFirst()
+      const row = await db
+        .selectFrom('outsources')
+        .selectAll()
+        .where('id', '=', id)
+        .where('provider_id', '=', scope.providerId)
+        .executeTakeFirst()
       return row && toOutsource(row)
     },
 
@@ -118,13 +126,19 @@ export function lifecycleReads(db: Db): CancelReasonStore & OutsourceStore & Par
 
     async listPartnerships(providerId?: string): Promise<Partnership[]> {
       let query = db.selectFrom('provider_partnerships').selectAll()
-      if (providerId !== undefined) query = query.where((eb) => eb.or([eb('provider_id', '=', providerId), eb('partner_id', '=', providerId)]))
+      if (providerId !== undefined)
+        query = query.where((eb) => eb.or([eb('provider_id', '=', providerId), eb('partner_id', '=', providerId)]))
       const rows = await query.orderBy('created_at').orderBy('provider_id').orderBy('partner_id').execute()
       return rows.map((row) => ({ providerId: row.provider_id, partnerId: row.partner_id, createdAt: timestampToRfc3339(row.created_at) }))
     },
 
     async ticketEvents(scope: ProviderScope, ticketId: string, options: { limit: number; afterId?: string }) {
-      const ticket = await db.selectFrom('tickets').select('id').where('id', '=', ticketId).where('provider_id', '=', scope.providerId).executeTakeFirst()
+      const ticket = await db
+        .selectFrom('tickets')
+        .select('id')
+        .where('id', '=', ticketId)
+        .where('provider_id', '=', scope.providerId)
+        .executeTakeFirst()
       if (!ticket) return undefined
       let query = db.selectFrom('ticket_events').select('doc').where('ticket_id', '=', ticketId)
       if (options.afterId !== undefined) query = query.where('id', '>', options.afterId)

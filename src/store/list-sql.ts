@@ -56,7 +56,8 @@ function afterCursor(query: TicketQuery): RawBuilder<boolean> {
     const beyond = asc ? sql`${sql.ref(column)} > ${value}` : sql`${sql.ref(column)} < ${value}`
     return nullable ? sql`(${beyond} OR ${sql.ref(column)} IS NULL)` : beyond
   }
-  const equal = ({ column, value }: (typeof keys)[number]) => (value === null ? sql`${sql.ref(column)} IS NULL` : sql`${sql.ref(column)} = ${value}`)
+  const equal = ({ column, value }: (typeof keys)[number]) =>
+    value === null ? sql`${sql.ref(column)} IS NULL` : sql`${sql.ref(column)} = ${value}`
   const branches = keys.map((key, i) => sql.join([...keys.slice(0, i).map(equal), after(key)], sql` AND `))
   const first = keys[0]!
   const bound =
@@ -65,7 +66,10 @@ function afterCursor(query: TicketQuery): RawBuilder<boolean> {
         ? sql`${sql.ref(first.column)} >= ${first.value} AND `
         : sql`${sql.ref(first.column)} <= ${first.value} AND `
       : sql``
-  return sql<boolean>`(${bound}(${sql.join(branches.map((b) => sql`(${b})`), sql` OR `)}))`
+  return sql<boolean>`(${bound}(${sql.join(
+    branches.map((b) => sql`(${b})`),
+    sql` OR `,
+  )}))`
 }
 
 /**
@@ -101,7 +105,10 @@ export function buildPageQuery(db: Db, scope: ProviderScope, query: TicketQuery)
  */
 export function buildPageDocsQuery(db: Db, scope: ProviderScope, query: TicketQuery, total: RawBuilder<string>) {
   const page = { ...query, limit: query.limit + 1 }
-  if (query.offset === 0) return buildPageQuery(db, scope, page).clearSelect().select(['doc', total.as('total')])
+  if (query.offset === 0)
+    return buildPageQuery(db, scope, page)
+      .clearSelect()
+      .select(['doc', total.as('total')])
   const sortColumns = query.sort.map((key) => SORT_FIELDS[key.field].column)
   const keys = buildPageQuery(db, scope, page)
     .clearSelect()

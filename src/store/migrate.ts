@@ -23,8 +23,10 @@ export async function migrate(db: Db, options: { lockTimeoutMs?: number } = {}):
     const newlyApplied: number[] = []
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue
-      await waitingFor(`a lock on the tables of migration ${migration.version} (${migration.name}); another transaction holds it`, lockTimeoutMs, () =>
-        sql.raw(migration.up).execute(trx),
+      await waitingFor(
+        `a lock on the tables of migration ${migration.version} (${migration.name}); another transaction holds it`,
+        lockTimeoutMs,
+        () => sql.raw(migration.up).execute(trx),
       )
       await trx.insertInto('schema_migrations').values({ version: migration.version, name: migration.name }).execute()
       newlyApplied.push(migration.version)

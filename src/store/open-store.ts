@@ -60,7 +60,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       ...(options.onWait ? { onWait: options.onWait } : {}),
     })
     pool = embedded.pool
-    store = createSqlStore('embedded', createDb(embedded.pool), { ...storeOptions, onClose: () => embedded.close(), vacuumAfterImport: true })
+    store = createSqlStore('embedded', createDb(embedded.pool), {
+      ...storeOptions,
+      onClose: () => embedded.close(),
+      vacuumAfterImport: true,
+    })
   }
   if (options.migrate ?? true) {
     try {

@@ -180,7 +180,9 @@ class SqlTicketLedger implements TicketLedger {
     const row = await this.trx
       .selectFrom('outsources')
       .selectAll()
-      .$call((query) => ('ticketId' in by ? query.where('ticket_id', '=', by.ticketId) : query.where('partner_ticket_id', '=', by.partnerTicketId)))
+      .$call((query) =>
+        'ticketId' in by ? query.where('ticket_id', '=', by.ticketId) : query.where('partner_ticket_id', '=', by.partnerTicketId),
+      )
       .where('state', 'in', ['pending', 'in_progress'])
       .forUpdate()
       .executeTakeFirst()
@@ -217,13 +219,16 @@ class SqlTicketLedger implements TicketLedger {
         created_at: now.toISOString(),
       })
       .onConflict((conflict) =>
-        conflict.columns(['client_id', 'key']).doUpdateSet({
-          request_hash: response.requestHash,
-          status: response.status,
-          location: response.location,
-          body: response.body,
-          created_at: now.toISOString(),
-        }).where('idempotency_keys.created_at', '<', since.toISOString()),
+        conflict
+          .columns(['client_id', 'key'])
+          .doUpdateSet({
+            request_hash: response.requestHash,
+            status: response.status,
+            location: response.location,
+            body: response.body,
+            created_at: now.toISOString(),
+          })
+          .where('idempotency_keys.created_at', '<', since.toISOString()),
       )
       .returning('key')
       .executeTakeFirst()

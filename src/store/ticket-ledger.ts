@@ -79,7 +79,10 @@ export interface TicketLedger {
   insertOutsource(outsource: OutsourceRecord): Promise<void>
   /** The outsource in progress (pending or in_progress), locked, by either of its tickets. */
   activeOutsource(by: { ticketId: string } | { partnerTicketId: string }): Promise<OutsourceRecord | undefined>
-  updateOutsource(id: string, changes: Partial<Pick<OutsourceRecord, 'state' | 'assigned_at' | 'cancel_reason_id' | 'finished_at'>>): Promise<void>
+  updateOutsource(
+    id: string,
+    changes: Partial<Pick<OutsourceRecord, 'state' | 'assigned_at' | 'cancel_reason_id' | 'finished_at'>>,
+  ): Promise<void>
 
   /** The answer kept for this key, unless it is older than `since`. */
   storedResponse(clientId: string, key: string, since: Date): Promise<StoredResponse | undefined>

@@ -25,7 +25,12 @@ export function ticketReadsSql(db: Db): TicketReads {
     },
 
     async getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined> {
-      const row = await db.selectFrom('tickets').select('doc').where('id', '=', id).where('provider_id', '=', scope.providerId).executeTakeFirst()
+      const row = await db
+        .selectFrom('tickets')
+        .select('doc')
+        .where('id', '=', id)
+        .where('provider_id', '=', scope.providerId)
+        .executeTakeFirst()
       return row?.doc
     },
   }

@@ -4,9 +4,7 @@ import type { ProviderScope } from './provider-scope.js'
 
 /** Outcomes that have a ticket carry its stored document: the body GET sends, byte for byte. */
 export type UpdateOutcome =
-  | { status: 'updated'; document: string }
-  | { status: 'not-found' }
-  | { status: 'precondition-failed'; document: string }
+  { status: 'updated'; document: string } | { status: 'not-found' } | { status: 'precondition-failed'; document: string }
 
 export interface TicketWrites {
   /**

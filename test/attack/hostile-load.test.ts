@@ -94,13 +94,24 @@ for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKin
       server = await startServerChild(
         BIN,
         // Default limits, except timeouts short enough that slowloris sockets go within seconds.
-        serverEnv({ ...storeEnv.env, TICKETS_DEMO: 'always', TICKETS_HEADERS_TIMEOUT_MS: '1000', TICKETS_REQUEST_TIMEOUT_MS: '5000', TICKETS_LOG_LEVEL: 'warn' }),
+        serverEnv({
+          ...storeEnv.env,
+          TICKETS_DEMO: 'always',
+          TICKETS_HEADERS_TIMEOUT_MS: '1000',
+          TICKETS_REQUEST_TIMEOUT_MS: '5000',
+          TICKETS_LOG_LEVEL: 'warn',
+        }),
         join(scratch, 'server.log'),
       )
       const { clientId, clientSecret } = await demoCredentials(server)
       const granted = await fetchToken(server.baseUrl, clientId, clientSecret)
       expect(granted.status).toBe(200)
-      const partnerPolls = poll(`${server.baseUrl}/v2/tickets/tickets?state=closed&limit=25`, 200, { authorization: `Bearer ${granted.token}` }, 20_000)
+      const partnerPolls = poll(
+        `${server.baseUrl}/v2/tickets/tickets?state=closed&limit=25`,
+        200,
+        { authorization: `Bearer ${granted.token}` },
+        20_000,
+      )
       const probes = poll(`${server.baseUrl}/healthz`, 100, {}, 20_000)
 
       const target = { host: server.host, port: server.port }
@@ -135,11 +146,18 @@ for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKin
       expect(malformed.sent).toBe(MALFORMED)
       for (const [kindName, counts] of Object.entries(malformed.byKind)) {
         const statuses = Object.keys(counts)
-        expect(statuses.filter((s) => !acceptable(s)), kindName).toEqual([])
+        expect(
+          statuses.filter((s) => !acceptable(s)),
+          kindName,
+        ).toEqual([])
         // A body larger than the socket buffers may meet a connection the server closed after
         // answering early (413, 429), and the client then sees a reset instead of the answer;
         // a small request always gets its answer.
-        if (!kindName.startsWith('1 MiB') && !kindName.startsWith('20,000')) expect(statuses.every((s) => /^\d{3}$/.test(s)), `${kindName}: ${JSON.stringify(counts)}`).toBe(true)
+        if (!kindName.startsWith('1 MiB') && !kindName.startsWith('20,000'))
+          expect(
+            statuses.every((s) => /^\d{3}$/.test(s)),
+            `${kindName}: ${JSON.stringify(counts)}`,
+          ).toBe(true)
       }
       expect(Object.keys(malformed.byKind).sort()).toEqual(MALFORMED_KINDS.map((k) => k.kind).sort())
     })
@@ -147,7 +165,10 @@ for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKin
     it('refuses the flood with 429 once the per-address token quota is spent, and never fails on made-up ids', () => {
       expect(bogus.sent).toBe(BOGUS)
       expect(Object.keys(bogus.counts).filter((s) => !acceptable(s))).toEqual([])
-      expect(Object.keys(bogus.counts).every((s) => ['401', '429', '503'].includes(s)), JSON.stringify(bogus.counts)).toBe(true)
+      expect(
+        Object.keys(bogus.counts).every((s) => ['401', '429', '503'].includes(s)),
+        JSON.stringify(bogus.counts),
+      ).toBe(true)
       // 1,300 token requests from one address against a quota of 600 a minute.
       expect((malformed.counts['429'] ?? 0) + (bogus.counts['429'] ?? 0)).toBeGreaterThanOrEqual(MALFORMED + BOGUS - 600)
     })
@@ -162,7 +183,12 @@ for (const kind of ['embedded', 'postgres'] as const satisfies readonly StoreKin
 
     it('is still running afterwards, with no error logged', () => {
       expect(aliveAfter).toBe(true)
-      expect(server.log().split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([])
+      expect(
+        server
+          .log()
+          .split('\n')
+          .filter((line) => /"level":(50|60)/.test(line)),
+      ).toEqual([])
     })
   })
 }

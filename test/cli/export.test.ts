@@ -54,23 +54,19 @@ describeEachStore(
       expect(lines).toHaveLength(ticketsOf(PROVIDER_A).length)
     })
 
-    it(
-      'round-trips: export, import into a fresh store, export again gives identical output',
-      async () => {
-        const other = await openTestStore(ctx.kind)
-        try {
-          const imported = await runCli(['import', file(everything)], other.env)
-          expect(imported.code, imported.stderr).toBe(0)
-          expect(await countTickets(other.store.db)).toBe(SEED.length)
-          const again = await runCli(['export'], other.env)
-          expect(again.code, again.stderr).toBe(0)
-          expect(again.stdout).toBe(everything)
-        } finally {
-          await other.dispose()
-        }
-      },
-      180_000,
-    )
+    it('round-trips: export, import into a fresh store, export again gives identical output', async () => {
+      const other = await openTestStore(ctx.kind)
+      try {
+        const imported = await runCli(['import', file(everything)], other.env)
+        expect(imported.code, imported.stderr).toBe(0)
+        expect(await countTickets(other.store.db)).toBe(SEED.length)
+        const again = await runCli(['export'], other.env)
+        expect(again.code, again.stderr).toBe(0)
+        expect(again.stdout).toBe(everything)
+      } finally {
+        await other.dispose()
+      }
+    }, 180_000)
 
     it('changes nothing when its own export is imported back into the same store', async () => {
       const imported = await runCli(['import', file(everything)], ctx.env)

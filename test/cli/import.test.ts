@@ -80,7 +80,10 @@ describeEachStore(
 
     it('gives each ticket to the provider named by its own provider_id when --provider is absent', async () => {
       const [forB, forC] = fresh('a5000000', 2, 55_000_000)
-      const lines = [{ ...forB!, provider_id: PROVIDER_B }, { ...forC!, provider_id: PROVIDER_C }]
+      const lines = [
+        { ...forB!, provider_id: PROVIDER_B },
+        { ...forC!, provider_id: PROVIDER_C },
+      ]
       const result = await runCli(['import', file(ndjson(lines))], ctx.env)
       expect(result.code, result.stderr).toBe(0)
       expect(await getTicket(ctx.store.db, { providerId: PROVIDER_B }, forB!.id)).toEqual(forB)
@@ -134,7 +137,11 @@ describeEachStore(
       },
       {
         name: 'a ticket_number used by another existing ticket',
-        lines: [JSON.stringify(valid[0]), JSON.stringify({ ...valid[2]!, ticket_number: EDGE_TICKETS[0]!.ticket_number }), JSON.stringify(valid[1])],
+        lines: [
+          JSON.stringify(valid[0]),
+          JSON.stringify({ ...valid[2]!, ticket_number: EDGE_TICKETS[0]!.ticket_number }),
+          JSON.stringify(valid[1]),
+        ],
         error: `line 2: ticket_number: is already used by ticket ${EDGE_TICKETS[0]!.id}`,
       },
     ]

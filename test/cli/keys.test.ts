@@ -16,8 +16,10 @@ describeEachStore('tickets keys, while the server is running', (ctx) => {
   let app: FastifyInstance
   let client: { clientId: string; secret: string }
   const apps: FastifyInstance[] = []
-  const tokenFrom = async (from: FastifyInstance) => (await requestToken(from, client.clientId, client.secret)).json().access_token as string
-  const call = (token: string, on = app) => on.inject({ method: 'GET', url: '/v2/tickets/tickets?limit=1', headers: { authorization: `Bearer ${token}` } })
+  const tokenFrom = async (from: FastifyInstance) =>
+    (await requestToken(from, client.clientId, client.secret)).json().access_token as string
+  const call = (token: string, on = app) =>
+    on.inject({ method: 'GET', url: '/v2/tickets/tickets?limit=1', headers: { authorization: `Bearer ${token}` } })
 
   beforeAll(async () => {
     app = await createTestApp(ctx.store)
@@ -30,7 +32,9 @@ describeEachStore('tickets keys, while the server is running', (ctx) => {
   it('lists the first key as current, never its secret', async () => {
     const result = await runCli(['keys', 'list', '--json'], ctx.env)
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(JSON.parse(result.stdout)).toEqual([{ kid: 'primary', created_at: expect.any(String), state: 'current', retires_at: null, encrypted: false }])
+    expect(JSON.parse(result.stdout)).toEqual([
+      { kid: 'primary', created_at: expect.any(String), state: 'current', retires_at: null, encrypted: false },
+    ])
     const secret = (await ctx.store.listSigningKeys())[0]!.secret
     expect(result.stdout).not.toContain(secret)
     expect((await runCli(['keys', 'list'], ctx.env)).stdout).not.toContain(secret)
@@ -40,8 +44,20 @@ describeEachStore('tickets keys, while the server is running', (ctx) => {
     const old = await tokenFrom(app)
     const result = await runCli(['keys', 'rotate', '--json'], ctx.env)
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    const rotated = JSON.parse(result.stdout) as { kid: string; previous: string; previous_retires_at: string; encrypted: boolean; pruned: string[] }
-    expect(rotated).toEqual({ kid: expect.stringMatching(/^k-/), encrypted: false, previous: 'primary', previous_retires_at: expect.any(String), pruned: [] })
+    const rotated = JSON.parse(result.stdout) as {
+      kid: string
+      previous: string
+      previous_retires_at: string
+      encrypted: boolean
+      pruned: string[]
+    }
+    expect(rotated).toEqual({
+      kid: expect.stringMatching(/^k-/),
+      encrypted: false,
+      previous: 'primary',
+      previous_retires_at: expect.any(String),
+      pruned: [],
+    })
     const restarted = await createTestApp(ctx.store)
     apps.push(restarted)
     const fresh = await tokenFrom(restarted)
@@ -78,9 +94,16 @@ describeEachStore('tickets keys, while the server is running', (ctx) => {
     expect(result).toMatchObject({ code: 0, stderr: '' })
     const rotated = JSON.parse(result.stdout) as { kid: string; encrypted: boolean }
     expect(rotated.encrypted).toBe(true)
-    expect((await ctx.store.listSigningKeys()).find((key) => key.kid === rotated.kid)).toMatchObject({ encrypted: true, secret: expect.stringMatching(/^v1\./) })
+    expect((await ctx.store.listSigningKeys()).find((key) => key.kid === rotated.kid)).toMatchObject({
+      encrypted: true,
+      secret: expect.stringMatching(/^v1\./),
+    })
     // Listing needs no key: it never reads a secret.
-    expect(JSON.parse((await runCli(['keys', 'list', '--json'], ctx.env)).stdout)[0]).toMatchObject({ kid: rotated.kid, state: 'current', encrypted: true })
+    expect(JSON.parse((await runCli(['keys', 'list', '--json'], ctx.env)).stdout)[0]).toMatchObject({
+      kid: rotated.kid,
+      state: 'current',
+      encrypted: true,
+    })
 
     const withKey = await createTestApp(ctx.store, { keyring: { encryptionKey: Buffer.from(KEK, 'base64') } })
     apps.push(withKey)
@@ -92,10 +115,13 @@ describeEachStore('tickets keys, while the server is running', (ctx) => {
   })
 
   // The embedded store's directory belongs to this test process, so a second server cannot open it.
-  it.skipIf(ctx.kind !== 'postgres')('serve exits 1 with one line naming TICKETS_KEY_ENCRYPTION_KEY when it is needed but unset', async () => {
-    const result = await runCli(['serve', '--port', '0'], ctx.env)
-    expect(result.code).toBe(1)
-    expect(linesOf(result.stderr)).toEqual([expect.stringContaining('is stored encrypted: set TICKETS_KEY_ENCRYPTION_KEY')])
-    expect(result.stderr).not.toMatch(STACK_FRAME)
-  })
+  it.skipIf(ctx.kind !== 'postgres')(
+    'serve exits 1 with one line naming TICKETS_KEY_ENCRYPTION_KEY when it is needed but unset',
+    async () => {
+      const result = await runCli(['serve', '--port', '0'], ctx.env)
+      expect(result.code).toBe(1)
+      expect(linesOf(result.stderr)).toEqual([expect.stringContaining('is stored encrypted: set TICKETS_KEY_ENCRYPTION_KEY')])
+      expect(result.stderr).not.toMatch(STACK_FRAME)
+    },
+  )
 })

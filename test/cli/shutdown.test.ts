@@ -36,7 +36,9 @@ it('turns readiness off on SIGTERM, then cuts a stalled request at the deadline 
   // A request whose body never arrives: in flight until the deadline.
   const stalled = connect(port, '127.0.0.1')
   await new Promise((resolve) => stalled.once('connect', resolve))
-  stalled.write('POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 50\r\n\r\ngrant')
+  stalled.write(
+    'POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 50\r\n\r\ngrant',
+  )
   const stalledClosed = new Promise<void>((resolve) => stalled.once('close', () => resolve()))
   stalled.on('error', () => undefined)
 

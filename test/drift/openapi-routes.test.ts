@@ -55,7 +55,9 @@ describe('OpenAPI document and registered routes', () => {
   })
 
   it('reads the registered routes from the router', () => {
-    expect(registered).toEqual(expect.arrayContaining(['GET /v2/tickets/tickets', 'PATCH /v2/tickets/tickets/:ticketId', 'POST /oauth2/token', ...UNDOCUMENTED]))
+    expect(registered).toEqual(
+      expect.arrayContaining(['GET /v2/tickets/tickets', 'PATCH /v2/tickets/tickets/:ticketId', 'POST /oauth2/token', ...UNDOCUMENTED]),
+    )
   })
 
   it('documents every registered route (give it a config.openapi)', () => {

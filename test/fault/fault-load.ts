@@ -46,7 +46,9 @@ export async function expectToSurvive(
   const worker = async (w: number) => {
     for (let seq = 1; running; seq++) {
       if (seq % 2 === 0) {
-        outcomes.push(await timed('list', app.inject({ url: '/v2/tickets/tickets?limit=5&sort_by[updated_at]=desc', headers: bearer(token) })))
+        outcomes.push(
+          await timed('list', app.inject({ url: '/v2/tickets/tickets?limit=5&sort_by[updated_at]=desc', headers: bearer(token) })),
+        )
       } else {
         sent[w]!.push(seq)
         const outcome = await timed(
@@ -86,7 +88,10 @@ export async function expectToSurvive(
   const statuses = new Map<string, number>()
   for (const o of outcomes) statuses.set(String(o.status), (statuses.get(String(o.status)) ?? 0) + 1)
   const bad = outcomes.filter((o) => !(typeof o.status === 'number' && ((o.status >= 200 && o.status < 300) || o.status === 503)))
-  expect(bad.map((o) => `${o.kind} ${o.status} ${o.body.slice(0, 200)}`), JSON.stringify([...statuses])).toEqual([])
+  expect(
+    bad.map((o) => `${o.kind} ${o.status} ${o.body.slice(0, 200)}`),
+    JSON.stringify([...statuses]),
+  ).toEqual([])
   for (const o of outcomes.filter((x) => x.status === 503)) {
     expect(o.retryAfter).toMatch(/^\d+$/)
     expect(['store-unavailable', 'query-timeout']).toContain((JSON.parse(o.body) as { code: string }).code)

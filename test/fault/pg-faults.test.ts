@@ -32,7 +32,12 @@ suite(`PostgreSQL faults under load${TEST_DATABASE_URL ? '' : ' [set TICKETS_TES
     const proxied = await TcpProxy.for(base.env.TICKETS_DATABASE_URL!)
     proxy = proxied.proxy
     store = await openStore({
-      databaseUrl: proxied.url, dataDir: '', poolSize: 4, statementTimeoutMs: 1_000, cacheClients: true, listenHeartbeatMs: 250,
+      databaseUrl: proxied.url,
+      dataDir: '',
+      poolSize: 4,
+      statementTimeoutMs: 1_000,
+      cacheClients: true,
+      listenHeartbeatMs: 250,
     })
     app = await createTestApp(store, process.env.DEBUG_FAULTS ? { logger: { level: 'error' } } : {})
     token = await tokenFor(app, store, PROVIDER_A)
@@ -51,7 +56,9 @@ suite(`PostgreSQL faults under load${TEST_DATABASE_URL ? '' : ' [set TICKETS_TES
   it('answers 2xx or 503 throughout, recovers by itself, and loses no acknowledged PATCH', async () => {
     await expectToSurvive(app, base.store, token, ticketsOf(PROVIDER_A).slice(0, WORKERS), async () => {
       // (a) Every backend of the database goes away at once (the pool's and the LISTEN connection).
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database()])
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+        database(),
+      ])
       await sleep(1_000)
       // (b) The network turns into a black hole, then comes back.
       proxy.blackhole()

@@ -23,7 +23,14 @@ suite(`PostgreSQL stopped and started under load${TEST_DATABASE_URL ? '' : ' [se
 
   beforeAll(async () => {
     server = await startPrivatePostgres()
-    store = await openStore({ databaseUrl: server.url, dataDir: '', poolSize: 4, statementTimeoutMs: 1_000, cacheClients: true, listenHeartbeatMs: 250 })
+    store = await openStore({
+      databaseUrl: server.url,
+      dataDir: '',
+      poolSize: 4,
+      statementTimeoutMs: 1_000,
+      cacheClients: true,
+      listenHeartbeatMs: 250,
+    })
     await seedStore(store)
     app = await createTestApp(store)
     token = await tokenFor(app, store, PROVIDER_A)

@@ -81,9 +81,25 @@ const encoded = (arb: fc.Arbitrary<string>) =>
     })
 
 const SQLISH = [
-  "' OR '1'='1", '1; DROP TABLE tickets; --', 'SELECT * FROM tickets', "') UNION SELECT provider_id, secret_hash FROM api_clients --",
-  '$1', '\\', "%' --", "closed') OR 1=1 --", '1::text', "E'\\x00'", '"; --', 'NULL', 'null', 'undefined', '{}', '[]', '${7*7}',
-  '<script>alert(1)</script>', '../../etc/passwd',
+  "' OR '1'='1",
+  '1; DROP TABLE tickets; --',
+  'SELECT * FROM tickets',
+  "') UNION SELECT provider_id, secret_hash FROM api_clients --",
+  '$1',
+  '\\',
+  "%' --",
+  "closed') OR 1=1 --",
+  '1::text',
+  "E'\\x00'",
+  '"; --',
+  'NULL',
+  'null',
+  'undefined',
+  '{}',
+  '[]',
+  '${7*7}',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
 ]
 const long = fc
   .tuple(fc.constantFrom('a', '9', '%', 'é', '😀', ',', '&', '0'), fc.constantFrom(255, 256, 1000, 10_000, 60_000))
@@ -120,13 +136,20 @@ const dateTime = fc.oneof(
   validDate.map((d) => d.toISOString()),
   fc
     .record({
-      y: upTo(10_000), mo: upTo(13), d: upTo(32), h: upTo(25), mi: upTo(61), s: upTo(61),
+      y: upTo(10_000),
+      mo: upTo(13),
+      d: upTo(32),
+      h: upTo(25),
+      mi: upTo(61),
+      s: upTo(61),
       frac: fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 8 })),
       sep: fc.constantFrom('T', 't', ' '),
       zone: fc.constantFrom('Z', 'z', '+02:00', ' 02:00', '-05:30', '+24:00', '-00:00', '+0200', '+02', ''),
     })
-    .map(({ y, mo, d, h, mi, s, frac, sep, zone }) =>
-      `${pad(y, 4)}-${pad(mo)}-${pad(d)}${sep}${pad(h)}:${pad(mi)}:${pad(s)}${frac === null ? '' : `.${frac}`}${zone}`),
+    .map(
+      ({ y, mo, d, h, mi, s, frac, sep, zone }) =>
+        `${pad(y, 4)}-${pad(mo)}-${pad(d)}${sep}${pad(h)}:${pad(mi)}:${pad(s)}${frac === null ? '' : `.${frac}`}${zone}`,
+    ),
   fc.constantFrom('2023-03-15', '2023-03-15T08:34Z', 'now', 'yesterday', '1678869268'),
 )
 const int = fc.oneof(
@@ -138,7 +161,11 @@ const stateList = fc
   .array(fc.constantFrom(...TICKET_STATES, 'PENDING', 'open', '', ' closed'), { minLength: 1, maxLength: 4 })
   .map((s) => s.join(','))
 const anyValue = fc.oneof(
-  stateList, uuid, oddUuid, dateTime, int,
+  stateList,
+  uuid,
+  oddUuid,
+  dateTime,
+  int,
   fc.constantFrom('true', 'false', 'TRUE', '1', 'asc', 'desc', 'ASC', '', 'JH4KA7630PC007649'),
   fc.string({ minLength: 16, maxLength: 18 }),
   { weight: 3, arbitrary: hostile },
@@ -147,8 +174,25 @@ const anyValue = fc.oneof(
 // ---- list query strings -------------------------------------------------------------------------
 const KNOWN = [...FILTER_NAMES, 'limit', 'offset', ...SORT_FIELD_NAMES.map((f) => `sort_by[${f}]`)]
 const ODD_NAMES = [
-  'sort_by', 'sort_by[]', 'sort_by[[created_at]]', 'sort_by[created_at', 'sort_by[created_at][x]', 'sort_by[id]', 'sort_by%5Bcreated_at%5D',
-  'state[]', 'state[0]', 'State', 'LIMIT', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'provider_id', 'id', ' ', 'limit ',
+  'sort_by',
+  'sort_by[]',
+  'sort_by[[created_at]]',
+  'sort_by[created_at',
+  'sort_by[created_at][x]',
+  'sort_by[id]',
+  'sort_by%5Bcreated_at%5D',
+  'state[]',
+  'state[0]',
+  'State',
+  'LIMIT',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'provider_id',
+  'id',
+  ' ',
+  'limit ',
 ]
 /** Mostly valid values per parameter, so that many queries get past the parser to the store. */
 const VALID: Record<string, fc.Arbitrary<string>> = {
@@ -172,13 +216,39 @@ const validishQuery = fc
   .uniqueArray(fc.constantFrom(...KNOWN), { maxLength: 5 })
   .chain((names) => fc.tuple(...names.map((name) => validValue(name).map((value) => `${name}=${encodeLoose(value)}`))))
   .map((pairs) => pairs.join('&'))
-const queryName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...KNOWN) }, { weight: 2, arbitrary: fc.constantFrom(...ODD_NAMES) }, encoded(hostile))
+const queryName = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...KNOWN) },
+  { weight: 2, arbitrary: fc.constantFrom(...ODD_NAMES) },
+  encoded(hostile),
+)
 const pair = fc
   .tuple(queryName, fc.option(encoded(anyValue), { freq: 8, nil: undefined }))
   .map(([name, value]) => (value === undefined ? name : `${name}=${value}`))
 const hostileQuery = fc.array(pair, { maxLength: 8 }).map((pairs) => pairs.join('&'))
 const garbageQuery = fc.string({
-  unit: fc.constantFrom('&', '=', '%', '[', ']', '+', ',', '#', '?', 's', 't', '_', '0', '9', 'é', '%2', '%zz', 'state', 'sort_by', 'limit', 'vin'),
+  unit: fc.constantFrom(
+    '&',
+    '=',
+    '%',
+    '[',
+    ']',
+    '+',
+    ',',
+    '#',
+    '?',
+    's',
+    't',
+    '_',
+    '0',
+    '9',
+    'é',
+    '%2',
+    '%zz',
+    'state',
+    'sort_by',
+    'limit',
+    'vin',
+  ),
   maxLength: 30,
 })
 const listRequest = fc
@@ -187,14 +257,21 @@ const listRequest = fc
     fc.option(fc.constantFrom('application/json', '*/*', 'application/xml', 'text/html', 'application/problem+json', 'x;;q=y')),
   )
   .map(([qs, accept]) =>
-    printable({ method: 'GET', url: `/v2/tickets/tickets${qs ? `?${qs}` : ''}`, headers: accept === null ? {} : { accept }, auth: AS_A, body: undefined }),
+    printable({
+      method: 'GET',
+      url: `/v2/tickets/tickets${qs ? `?${qs}` : ''}`,
+      headers: accept === null ? {} : { accept },
+      auth: AS_A,
+      body: undefined,
+    }),
   )
 
 // ---- forged cursors ---------------------------------------------------------------------------------
 // `after` is a cursor this API made, but nothing stops a client from forging one: random bytes,
 // base64 of hostile JSON, well-shaped cursors whose values are out of range, of the wrong type
 // or huge. Each must be a 2xx (a forged cursor can be a valid one) or a problem, never a 5xx.
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined').toString('base64url')
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined')).toString('base64url')
 const sortSpec = fc
   .uniqueArray(fc.constantFrom(...SORT_FIELD_NAMES), { minLength: 1, maxLength: 3 })
   .chain((fields) => fc.tuple(...fields.map((f) => fc.constantFrom('asc', 'desc').map((d): [string, string] => [f, d]))))
@@ -202,9 +279,27 @@ const cursorValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: validDate.map((d) => d.toISOString()) },
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
   fc.constantFrom(
-    '9223372036854775807', '9223372036854775808', '9999999999999999999', '-9223372036854775809', '-0', '007', '1e3', ' 1',
-    '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '10000-01-01T00:00:00Z', '0000-12-31T23:59:59Z', '2024-02-30T00:00:00Z',
-    '2024-01-01T00:00:00.1234567Z', 'infinity', '-infinity', 'epoch', 'allballs', 'now', 'NaN', '',
+    '9223372036854775807',
+    '9223372036854775808',
+    '9999999999999999999',
+    '-9223372036854775809',
+    '-0',
+    '007',
+    '1e3',
+    ' 1',
+    '0001-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999999Z',
+    '10000-01-01T00:00:00Z',
+    '0000-12-31T23:59:59Z',
+    '2024-02-30T00:00:00Z',
+    '2024-01-01T00:00:00.1234567Z',
+    'infinity',
+    '-infinity',
+    'epoch',
+    'allballs',
+    'now',
+    'NaN',
+    '',
   ),
   fc.constant(null),
   fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
@@ -215,21 +310,45 @@ const fieldValue = (field: string): fc.Arbitrary<unknown> =>
   field === 'ticket_number'
     ? fc.oneof(
         { weight: 3, arbitrary: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) },
-        { weight: 3, arbitrary: fc.oneof(fc.bigInt({ min: 2n ** 63n, max: 10n ** 19n - 1n }), fc.bigInt({ min: -(10n ** 19n) + 1n, max: -(2n ** 63n) - 1n })).map(String) },
+        {
+          weight: 3,
+          arbitrary: fc
+            .oneof(fc.bigInt({ min: 2n ** 63n, max: 10n ** 19n - 1n }), fc.bigInt({ min: -(10n ** 19n) + 1n, max: -(2n ** 63n) - 1n }))
+            .map(String),
+        },
         cursorValue,
       )
     : fc.oneof(
         { weight: 3, arbitrary: validDate.map((d) => d.toISOString()) },
-        { weight: 2, arbitrary: fc.constantFrom('0000-01-01T00:00:00Z', '10000-01-01T00:00:00Z', '9999-12-31T23:59:59-01:00', '0001-01-01T00:00:00+01:00', '294277-01-01T00:00:00Z') },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom(
+            '0000-01-01T00:00:00Z',
+            '10000-01-01T00:00:00Z',
+            '9999-12-31T23:59:59-01:00',
+            '0001-01-01T00:00:00+01:00',
+            '294277-01-01T00:00:00Z',
+          ),
+        },
         cursorValue,
       )
 const cursorId: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: uuid }, oddUuid, hostile, fc.integer(), fc.constant(null))
 const forgedCursor = sortSpec.chain((sort) =>
   fc.oneof(
     // Well-shaped for this sort, so that it gets past the shape checks to the values.
-    { weight: 4, arbitrary: fc.record({ v: fc.tuple(...sort.map(([field]) => fieldValue(field))), id: cursorId }).map(({ v, id }) => ({ sort, after: b64({ s: sort, v, id }) })) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({ v: fc.tuple(...sort.map(([field]) => fieldValue(field))), id: cursorId })
+        .map(({ v, id }) => ({ sort, after: b64({ s: sort, v, id }) })),
+    },
     // Nearly shaped: members missing, extra, of the wrong type or length.
-    fc.dictionary(fc.constantFrom('s', 'v', 'id', '__proto__', 'x'), fc.oneof(fc.constant(sort), fc.array(cursorValue, { maxLength: 4 }), cursorId, fc.jsonValue({ maxDepth: 2 })), { maxKeys: 4 })
+    fc
+      .dictionary(
+        fc.constantFrom('s', 'v', 'id', '__proto__', 'x'),
+        fc.oneof(fc.constant(sort), fc.array(cursorValue, { maxLength: 4 }), cursorId, fc.jsonValue({ maxDepth: 2 })),
+        { maxKeys: 4 },
+      )
       .map((o) => ({ sort, after: b64(o) })),
     fc.jsonValue({ maxDepth: 3 }).map((j) => ({ sort, after: b64(j) })),
     fc.string({ unit: 'binary', maxLength: 60 }).map((t) => ({ sort, after: b64(t) })),
@@ -240,14 +359,42 @@ const forgedCursor = sortSpec.chain((sort) =>
 )
 const cursorRequest = fc.tuple(forgedCursor, fc.option(validishQuery, { freq: 3 })).map(([{ sort, after }, qs]) => {
   const sortBy = sort.map(([field, direction]) => `sort_by[${field}]=${direction}`).join('&')
-  return printable({ method: 'GET', url: `/v2/tickets/tickets?${sortBy}&after=${after}${qs ? `&${qs.replace(/(^|&)sort_by[^&]*/g, '')}` : ''}`, headers: {}, auth: AS_A, body: undefined })
+  return printable({
+    method: 'GET',
+    url: `/v2/tickets/tickets?${sortBy}&after=${after}${qs ? `&${qs.replace(/(^|&)sort_by[^&]*/g, '')}` : ''}`,
+    headers: {},
+    auth: AS_A,
+    body: undefined,
+  })
 })
 
 // ---- single-ticket paths --------------------------------------------------------------------------
 const segment = fc.oneof(
   { weight: 4, arbitrary: uuid },
   oddUuid,
-  fc.constantFrom('', '.', '..', '%2e%2e', '%2F', '%00', '%zz', '%', '%E2%82', 'é', '%C3%A9', ' ', '%20', 'null', '0', '-1', '{id}', ':ticketId', '*', '?', '#'),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '%2e%2e',
+    '%2F',
+    '%00',
+    '%zz',
+    '%',
+    '%E2%82',
+    'é',
+    '%C3%A9',
+    ' ',
+    '%20',
+    'null',
+    '0',
+    '-1',
+    '{id}',
+    ':ticketId',
+    '*',
+    '?',
+    '#',
+  ),
   encoded(hostile),
   fc.constantFrom(99, 100, 101, 255, 5000).map((n) => 'a'.repeat(n)),
 )
@@ -276,30 +423,80 @@ const member = fc.oneof(
   fc.constantFrom(...TICKET_FIELDS, 'provider_id', '', 'EXTERNAL_REFERENCE'),
   fc.string({ maxLength: 10 }),
 )
-const memberValue = fc.oneof(text(300), fc.boolean(), fc.constant(null), fc.integer(), fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...SQLISH), long)
+const memberValue = fc.oneof(
+  text(300),
+  fc.boolean(),
+  fc.constant(null),
+  fc.integer(),
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom(...SQLISH),
+  long,
+)
 const INVALID_JSON = [
-  '', ' ', '{', '}', '{"external_reference":', "{'externally_processed':true}", '{"externally_processed":true,}', 'nul', 'undefined', 'NaN',
-  '\uFEFF{"externally_processed":true}', '{"externally_processed":true}x', '{"external_reference":"\\ud800"}', '{"external_reference":"\\u0000"}',
-  '{"externally_processed":true,"externally_processed":"x"}', '[]', '{}', 'null', '0', '"x"', '{"__proto__":{"external_reference":"x"}}',
-  '{"constructor":{"prototype":{"polluted":true}}}', '{"external_reference":"a"}{"externally_processed":true}',
+  '',
+  ' ',
+  '{',
+  '}',
+  '{"external_reference":',
+  "{'externally_processed':true}",
+  '{"externally_processed":true,}',
+  'nul',
+  'undefined',
+  'NaN',
+  '\uFEFF{"externally_processed":true}',
+  '{"externally_processed":true}x',
+  '{"external_reference":"\\ud800"}',
+  '{"external_reference":"\\u0000"}',
+  '{"externally_processed":true,"externally_processed":"x"}',
+  '[]',
+  '{}',
+  'null',
+  '0',
+  '"x"',
+  '{"__proto__":{"external_reference":"x"}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '{"external_reference":"a"}{"externally_processed":true}',
 ]
 const asText = (value: unknown) => ({ text: JSON.stringify(value) ?? 'null' })
 const bodies: fc.Arbitrary<Body> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ external_reference: text(255), externally_processed: fc.boolean() }, { requiredKeys: [] }).map(asText) },
+  {
+    weight: 8,
+    arbitrary: fc.record({ external_reference: text(255), externally_processed: fc.boolean() }, { requiredKeys: [] }).map(asText),
+  },
   { weight: 3, arbitrary: fc.dictionary(member, memberValue, { maxKeys: 4 }).map(asText) },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map(asText) },
-  { weight: 2, arbitrary: fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.nat()).map(([v, cut]) => ({ text: asText(v).text.slice(0, cut % 40) })) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.nat()).map(([v, cut]) => ({ text: asText(v).text.slice(0, cut % 40) })),
+  },
   { weight: 2, arbitrary: fc.constantFrom(...INVALID_JSON).map((text) => ({ text })) },
   fc
     .tuple(fc.constantFrom(10, 1000, 10_000, 100_000), fc.constantFrom(['[', ']'], ['{"a":', '}'], ['{"external_reference":', '}']))
     .map(([deep, [open, close]]) => ({ deep, open: open!, close: close! })),
-  fc.tuple(fc.constantFrom(-1000, -1, 0, 1, 1000), fc.constantFrom('x', 'é', '\\u0041')).map(([offset, char]) => ({ huge: BODY_LIMIT_BYTES + offset, char })),
+  fc
+    .tuple(fc.constantFrom(-1000, -1, 0, 1, 1000), fc.constantFrom('x', 'é', '\\u0041'))
+    .map(([offset, char]) => ({ huge: BODY_LIMIT_BYTES + offset, char })),
 )
 const contentType = fc.option(
   fc.oneof(
     { weight: 6, arbitrary: fc.constant('application/json') },
-    fc.constantFrom('application/merge-patch+json', 'application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json; foo="bar"', 'application/json;charset=latin1', 'application/json; charset=utf-16'),
-    fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json-patch+json', '', 'application/json, text/plain', ';'),
+    fc.constantFrom(
+      'application/merge-patch+json',
+      'application/json; charset=utf-8',
+      'Application/JSON',
+      'application/merge-patch+json; foo="bar"',
+      'application/json;charset=latin1',
+      'application/json; charset=utf-16',
+    ),
+    fc.constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json-patch+json',
+      '',
+      'application/json, text/plain',
+      ';',
+    ),
   ),
   { freq: 10 },
 )
@@ -309,7 +506,10 @@ const patchRequest = fc
     body: bodies,
     type: contentType,
     ifMatch: fc.option(fc.constantFrom('*', '"x"', 'W/"x"', '', '"a", "b"'), { freq: 5 }),
-    auth: fc.oneof({ weight: 8, arbitrary: fc.constant(AS_A) }, fc.constantFrom<Auth>({ token: READ_TOKEN, tamper: 'none' }, { token: REVOKED_TOKEN, tamper: 'none' }, undefined)),
+    auth: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(AS_A) },
+      fc.constantFrom<Auth>({ token: READ_TOKEN, tamper: 'none' }, { token: REVOKED_TOKEN, tamper: 'none' }, undefined),
+    ),
   })
   .map(({ id, body, type, ifMatch, auth }) => {
     const headers: Record<string, string> = {}
@@ -321,7 +521,17 @@ const patchRequest = fc
 // ---- token endpoint -------------------------------------------------------------------------------
 const formValue = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('client_credentials', 'client_credentials', 'password', 'CLIENT_CREDENTIALS', '') },
-  fc.constantFrom(CLIENT_ID, SECRET, 'tc_unknown', 'tickets:read', 'tickets:write', 'tickets:read tickets:write', 'tickets:admin', '  ', 'openid'),
+  fc.constantFrom(
+    CLIENT_ID,
+    SECRET,
+    'tc_unknown',
+    'tickets:read',
+    'tickets:write',
+    'tickets:read tickets:write',
+    'tickets:admin',
+    '  ',
+    'openid',
+  ),
   hostile,
 )
 const formName = fc.oneof(
@@ -337,7 +547,13 @@ const tokenForm = fc
     grant_type: nearly('client_credentials'),
     client_id: nearly(CLIENT_ID),
     client_secret: nearly(SECRET),
-    scope: fc.option(fc.oneof(fc.constantFrom('tickets:read', 'tickets:write', 'tickets:read tickets:write', ' tickets:read  ', 'tickets:admin'), formValue), { freq: 2 }),
+    scope: fc.option(
+      fc.oneof(
+        fc.constantFrom('tickets:read', 'tickets:write', 'tickets:read tickets:write', ' tickets:read  ', 'tickets:admin'),
+        formValue,
+      ),
+      { freq: 2 },
+    ),
     extra: fc.array(formPair, { maxLength: 2 }),
   })
   .map(({ extra, ...fields }) => {
@@ -346,7 +562,17 @@ const tokenForm = fc
   })
 const FORM = 'application/x-www-form-urlencoded'
 const tokenType = fc.option(
-  fc.oneof({ weight: 8, arbitrary: fc.constant(FORM) }, fc.constantFrom(`${FORM}; charset=utf-8`, 'Application/X-WWW-Form-Urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', '')),
+  fc.oneof(
+    { weight: 8, arbitrary: fc.constant(FORM) },
+    fc.constantFrom(
+      `${FORM}; charset=utf-8`,
+      'Application/X-WWW-Form-Urlencoded',
+      'application/json',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      '',
+    ),
+  ),
   { freq: 8 },
 )
 const tokenPost = (body: string, type: string | null, auth: Auth) =>
@@ -357,11 +583,21 @@ const formTokenRequest = fc
     body: fc.oneof(
       { weight: 2, arbitrary: tokenForm },
       { weight: 3, arbitrary: fc.array(formPair, { maxLength: 6 }).map((p) => p.join('&')) },
-      fc.constantFrom('{"grant_type":"client_credentials"}', '%', 'grant_type', '&&&', '=', 'grant_type=client_credentials&grant_type=client_credentials'),
+      fc.constantFrom(
+        '{"grant_type":"client_credentials"}',
+        '%',
+        'grant_type',
+        '&&&',
+        '=',
+        'grant_type=client_credentials&grant_type=client_credentials',
+      ),
       long,
     ),
     type: tokenType,
-    auth: fc.option(fc.oneof(fc.constantFrom('Basic', 'Basic !!!', 'Basic Zm9v', 'Bearer x', `Basic ${'QQ'.repeat(5000)}`), hostile), { freq: 6, nil: undefined }),
+    auth: fc.option(fc.oneof(fc.constantFrom('Basic', 'Basic !!!', 'Basic Zm9v', 'Bearer x', `Basic ${'QQ'.repeat(5000)}`), hostile), {
+      freq: 6,
+      nil: undefined,
+    }),
   })
   .map(({ body, type, auth }) => tokenPost(body, type, auth))
 /** Client credentials in HTTP Basic, mostly with a body that asks for nothing else. */
@@ -379,7 +615,12 @@ const basicTokenRequest = fc
 const tokenRequest = fc.oneof({ weight: 3, arbitrary: formTokenRequest }, basicTokenRequest)
 
 // ---- Authorization headers on /v2 -------------------------------------------------------------------
-const claim = fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 12 }), fc.integer(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }))
+const claim = fc.oneof(
+  fc.string({ unit: 'grapheme-ascii', maxLength: 12 }),
+  fc.integer(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
+)
 const claims = fc.record(
   {
     sub: fc.oneof(fc.constant(CLIENT_ID), claim),
@@ -394,7 +635,12 @@ const claims = fc.record(
 )
 const authHeader: fc.Arbitrary<Auth> = fc.oneof(
   fc
-    .tuple(claims, fc.constantFrom('HS256', 'HS256', 'HS384', 'none'), fc.constantFrom('store', 'other'), fc.constantFrom('Bearer ', 'bearer ', 'Bearer  ', 'Basic ', ''))
+    .tuple(
+      claims,
+      fc.constantFrom('HS256', 'HS256', 'HS384', 'none'),
+      fc.constantFrom('store', 'other'),
+      fc.constantFrom('Bearer ', 'bearer ', 'Bearer  ', 'Basic ', ''),
+    )
     .map(([jwt, alg, key, prefix]) => ({ jwt, alg, key, prefix })),
   fc.record({
     token: fc.constantFrom(TOKEN, READ_TOKEN, REVOKED_TOKEN),
@@ -403,7 +649,12 @@ const authHeader: fc.Arbitrary<Auth> = fc.oneof(
   fc.tuple(fc.boolean(), fc.oneof(hostile, fc.base64String({ maxLength: 200 }))).map(([scheme, s]) => (scheme ? `Bearer ${s}` : s)),
   fc.constantFrom('Bearer', 'Bearer ', 'Bearer a.b.c', 'Bearer ...', `Bearer ${'a'.repeat(20_000)}`, 'Basic Zm9vOmJhcg==', '', undefined),
 )
-const ROUTES = ['GET /v2/tickets/tickets', 'GET /v2/tickets/tickets?state=closed', `GET /v2/tickets/tickets/${A_IDS[0]}`, `PATCH /v2/tickets/tickets/${A_IDS[1]}`]
+const ROUTES = [
+  'GET /v2/tickets/tickets',
+  'GET /v2/tickets/tickets?state=closed',
+  `GET /v2/tickets/tickets/${A_IDS[0]}`,
+  `PATCH /v2/tickets/tickets/${A_IDS[1]}`,
+]
 const authRequest = fc.tuple(authHeader, fc.constantFrom(...ROUTES)).map(([auth, route]) => {
   const [method, url] = route.split(' ') as [string, string]
   const patch = method === 'PATCH'
@@ -413,8 +664,22 @@ const authRequest = fc.tuple(authHeader, fc.constantFrom(...ROUTES)).map(([auth,
 
 // ---- the checks -------------------------------------------------------------------------------------
 const LEAKS = [
-  / {4}at /, /\bSELECT\b/, /\bFROM\s+"?(tickets|api_clients)\b/, /(?<!source_)provider_id/, /\bWHERE\b/, /ORDER BY/, /syntax error/i,
-  /violates/i, /relation "/, /\bpg_/, /kysely/i, /pglite/i, /SQLSTATE/, /node_modules/, /\.[jt]s:\d+/, /secret_hash/,
+  / {4}at /,
+  /\bSELECT\b/,
+  /\bFROM\s+"?(tickets|api_clients)\b/,
+  /(?<!source_)provider_id/,
+  /\bWHERE\b/,
+  /ORDER BY/,
+  /syntax error/i,
+  /violates/i,
+  /relation "/,
+  /\bpg_/,
+  /kysely/i,
+  /pglite/i,
+  /SQLSTATE/,
+  /node_modules/,
+  /\.[jt]s:\d+/,
+  /secret_hash/,
 ]
 const leniently = (s: string) =>
   s.replace(/\+/g, ' ').replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
@@ -460,7 +725,8 @@ function verify(req: Req, sent: InjectOptions, res: LightMyRequestResponse): voi
   if (p.type !== 'about:blank' || typeof p.title !== 'string' || p.title === '') fail('problem type/title missing')
   if (p.status !== res.statusCode) fail('problem status differs from the HTTP status')
   if (typeof p.detail !== 'string' || p.detail.trim() === '') fail('problem detail missing')
-  if (ERROR_CATALOG[p.code as keyof typeof ERROR_CATALOG]?.status !== res.statusCode) fail(`code ${String(p.code)} is not a slug for ${res.statusCode}`)
+  if (ERROR_CATALOG[p.code as keyof typeof ERROR_CATALOG]?.status !== res.statusCode)
+    fail(`code ${String(p.code)} is not a slug for ${res.statusCode}`)
   if (p.errors !== undefined) {
     if (!Array.isArray(p.errors) || p.errors.length === 0) fail('errors[] present but empty')
     for (const e of p.errors as Array<Record<string, unknown>>) {
@@ -468,7 +734,8 @@ function verify(req: Req, sent: InjectOptions, res: LightMyRequestResponse): voi
       if (!wellFormed || Object.keys(e).length !== 3) fail('malformed errors[] entry')
     }
   }
-  if (req.url.startsWith('/oauth2/token') && !OAUTH_ERRORS.has(p.error as string)) fail('token endpoint 4xx without an RFC 6749 error member')
+  if (req.url.startsWith('/oauth2/token') && !OAUTH_ERRORS.has(p.error as string))
+    fail('token endpoint 4xx without an RFC 6749 error member')
 }
 
 describeEachStore(
@@ -483,7 +750,9 @@ describeEachStore(
       fills[TOKEN] = await tokenFor(app, ctx.store, PROVIDER_A)
       fills[READ_TOKEN] = await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])
       const revoked = await createClient(ctx.store, PROVIDER_A)
-      fills[REVOKED_TOKEN] = (JSON.parse((await requestToken(app, revoked.clientId, revoked.secret)).body) as { access_token: string }).access_token
+      fills[REVOKED_TOKEN] = (
+        JSON.parse((await requestToken(app, revoked.clientId, revoked.secret)).body) as { access_token: string }
+      ).access_token
       await ctx.store.revokeClient(revoked.clientId, new Date())
       const client = await createClient(ctx.store, PROVIDER_A)
       fills[CLIENT_ID] = client.clientId
@@ -505,7 +774,12 @@ describeEachStore(
         const [header, payload, signature] = t.split('.') as [string, string, string]
         const otherProvider = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), pid: PROVIDER_B }))
         const tampered = {
-          none: t, bare: t, append: `${t}x`, truncate: t.slice(0, -5), double: `${t}.${t}`, upper: t.toUpperCase(),
+          none: t,
+          bare: t,
+          append: `${t}x`,
+          truncate: t.slice(0, -5),
+          double: `${t}.${t}`,
+          upper: t.toUpperCase(),
           'flip-payload': `${header}.${otherProvider.toString('base64url')}.${signature}`,
         }[auth.tamper]
         return auth.tamper === 'bare' ? tampered : `Bearer ${tampered}`
@@ -533,7 +807,12 @@ describeEachStore(
       const auth = await authorization(req.auth)
       if (auth !== undefined) headers.authorization = auth
       const payload = payloadOf(req.body)
-      const sent: InjectOptions = { method: req.method as InjectOptions['method'], url: fill(req.url), headers, ...(payload === undefined ? {} : { payload }) }
+      const sent: InjectOptions = {
+        method: req.method as InjectOptions['method'],
+        url: fill(req.url),
+        headers,
+        ...(payload === undefined ? {} : { payload }),
+      }
       const response = await app.inject(sent)
       verify(req, sent, response)
       return response
@@ -558,22 +837,137 @@ describeEachStore(
     // is checked when only one answer is right; otherwise any non-5xx problem will do.
     const JSON_TYPE = { 'content-type': 'application/json' }
     const FORM_TYPE = { 'content-type': FORM }
-    const NONE_TOKEN: Auth = { jwt: { sub: CLIENT_ID, pid: PROVIDER_A, scope: 'tickets:read', iss: 'tickets-api', aud: 'tickets-api', exp: 600 }, alg: 'none', key: 'store', prefix: 'Bearer ' }
+    const NONE_TOKEN: Auth = {
+      jwt: { sub: CLIENT_ID, pid: PROVIDER_A, scope: 'tickets:read', iss: 'tickets-api', aud: 'tickets-api', exp: 600 },
+      alg: 'none',
+      key: 'store',
+      prefix: 'Bearer ',
+    }
     const pinned: Array<[string, Req, number | undefined]> = [
-      ['a NUL in external_reference', { method: 'GET', url: '/v2/tickets/tickets?external_reference=a%00b', headers: {}, auth: AS_A, body: undefined }, undefined],
-      ['a NUL in voucher_code', { method: 'GET', url: '/v2/tickets/tickets?voucher_code=%00', headers: {}, auth: AS_A, body: undefined }, undefined],
-      ['a 17-character VIN of NULs', { method: 'GET', url: `/v2/tickets/tickets?vin=${'%00'.repeat(17)}`, headers: {}, auth: AS_A, body: undefined }, undefined],
-      ['a NUL in a patched external_reference', { method: 'PATCH', url: `/v2/tickets/tickets/${A_IDS[0]}`, headers: JSON_TYPE, auth: AS_A, body: { text: '{"external_reference":"a\\u0000"}' } }, 400],
-      ['a NUL in the client_id of a token request', { method: 'POST', url: '/oauth2/token', headers: FORM_TYPE, auth: undefined, body: { text: 'grant_type=client_credentials&client_id=%00&client_secret=x' } }, undefined],
-      ['a NUL in HTTP Basic client credentials', { method: 'POST', url: '/oauth2/token', headers: FORM_TYPE, auth: { basic: ['a\u0000b', 'x'] }, body: { text: 'grant_type=client_credentials' } }, undefined],
-      ['a percent-encoded NUL in HTTP Basic client credentials', { method: 'POST', url: '/oauth2/token', headers: FORM_TYPE, auth: { basic: ['a%00b', 'x'] }, body: { text: 'grant_type=client_credentials' } }, undefined],
-      ['a malformed percent-encoding in the ticket id', { method: 'GET', url: '/v2/tickets/tickets/%zz', headers: {}, auth: AS_A, body: undefined }, 400],
-      ['a ticket id longer than 100 characters', { method: 'GET', url: `/v2/tickets/tickets/${'a'.repeat(101)}`, headers: {}, auth: AS_A, body: undefined }, undefined],
-      ['a body one byte over 1 MiB', { method: 'PATCH', url: `/v2/tickets/tickets/${A_IDS[0]}`, headers: JSON_TYPE, auth: AS_A, body: { huge: BODY_LIMIT_BYTES + 1, char: 'x' } }, 413],
-      ['100 000 nested arrays', { method: 'PATCH', url: `/v2/tickets/tickets/${A_IDS[0]}`, headers: JSON_TYPE, auth: AS_A, body: { deep: 100_000, open: '[', close: ']' } }, 400],
-      ['a cursor whose ticket_number is beyond int64', { method: 'GET', url: `/v2/tickets/tickets?sort_by[ticket_number]=asc&after=${b64({ s: [['ticket_number', 'asc']], v: ['9999999999999999999'], id: A_IDS[0] })}`, headers: {}, auth: AS_A, body: undefined }, 400],
-      ['a cursor whose date is past the year 9999', { method: 'GET', url: `/v2/tickets/tickets?after=${b64({ s: [['created_at', 'asc']], v: ['10000-01-01T00:00:00Z'], id: A_IDS[0] })}`, headers: {}, auth: AS_A, body: undefined }, 400],
-      ['a cursor whose sort key is not a pair', { method: 'GET', url: `/v2/tickets/tickets?after=${b64({ s: [null], v: ['2024-01-01T00:00:00Z'], id: A_IDS[0] })}`, headers: {}, auth: AS_A, body: undefined }, 400],
+      [
+        'a NUL in external_reference',
+        { method: 'GET', url: '/v2/tickets/tickets?external_reference=a%00b', headers: {}, auth: AS_A, body: undefined },
+        undefined,
+      ],
+      [
+        'a NUL in voucher_code',
+        { method: 'GET', url: '/v2/tickets/tickets?voucher_code=%00', headers: {}, auth: AS_A, body: undefined },
+        undefined,
+      ],
+      [
+        'a 17-character VIN of NULs',
+        { method: 'GET', url: `/v2/tickets/tickets?vin=${'%00'.repeat(17)}`, headers: {}, auth: AS_A, body: undefined },
+        undefined,
+      ],
+      [
+        'a NUL in a patched external_reference',
+        {
+          method: 'PATCH',
+          url: `/v2/tickets/tickets/${A_IDS[0]}`,
+          headers: JSON_TYPE,
+          auth: AS_A,
+          body: { text: '{"external_reference":"a\\u0000"}' },
+        },
+        400,
+      ],
+      [
+        'a NUL in the client_id of a token request',
+        {
+          method: 'POST',
+          url: '/oauth2/token',
+          headers: FORM_TYPE,
+          auth: undefined,
+          body: { text: 'grant_type=client_credentials&client_id=%00&client_secret=x' },
+        },
+        undefined,
+      ],
+      [
+        'a NUL in HTTP Basic client credentials',
+        {
+          method: 'POST',
+          url: '/oauth2/token',
+          headers: FORM_TYPE,
+          auth: { basic: ['a\u0000b', 'x'] },
+          body: { text: 'grant_type=client_credentials' },
+        },
+        undefined,
+      ],
+      [
+        'a percent-encoded NUL in HTTP Basic client credentials',
+        {
+          method: 'POST',
+          url: '/oauth2/token',
+          headers: FORM_TYPE,
+          auth: { basic: ['a%00b', 'x'] },
+          body: { text: 'grant_type=client_credentials' },
+        },
+        undefined,
+      ],
+      [
+        'a malformed percent-encoding in the ticket id',
+        { method: 'GET', url: '/v2/tickets/tickets/%zz', headers: {}, auth: AS_A, body: undefined },
+        400,
+      ],
+      [
+        'a ticket id longer than 100 characters',
+        { method: 'GET', url: `/v2/tickets/tickets/${'a'.repeat(101)}`, headers: {}, auth: AS_A, body: undefined },
+        undefined,
+      ],
+      [
+        'a body one byte over 1 MiB',
+        {
+          method: 'PATCH',
+          url: `/v2/tickets/tickets/${A_IDS[0]}`,
+          headers: JSON_TYPE,
+          auth: AS_A,
+          body: { huge: BODY_LIMIT_BYTES + 1, char: 'x' },
+        },
+        413,
+      ],
+      [
+        '100 000 nested arrays',
+        {
+          method: 'PATCH',
+          url: `/v2/tickets/tickets/${A_IDS[0]}`,
+          headers: JSON_TYPE,
+          auth: AS_A,
+          body: { deep: 100_000, open: '[', close: ']' },
+        },
+        400,
+      ],
+      [
+        'a cursor whose ticket_number is beyond int64',
+        {
+          method: 'GET',
+          url: `/v2/tickets/tickets?sort_by[ticket_number]=asc&after=${b64({ s: [['ticket_number', 'asc']], v: ['9999999999999999999'], id: A_IDS[0] })}`,
+          headers: {},
+          auth: AS_A,
+          body: undefined,
+        },
+        400,
+      ],
+      [
+        'a cursor whose date is past the year 9999',
+        {
+          method: 'GET',
+          url: `/v2/tickets/tickets?after=${b64({ s: [['created_at', 'asc']], v: ['10000-01-01T00:00:00Z'], id: A_IDS[0] })}`,
+          headers: {},
+          auth: AS_A,
+          body: undefined,
+        },
+        400,
+      ],
+      [
+        'a cursor whose sort key is not a pair',
+        {
+          method: 'GET',
+          url: `/v2/tickets/tickets?after=${b64({ s: [null], v: ['2024-01-01T00:00:00Z'], id: A_IDS[0] })}`,
+          headers: {},
+          auth: AS_A,
+          body: undefined,
+        },
+        400,
+      ],
       ['an alg=none token', { method: 'GET', url: '/v2/tickets/tickets', headers: {}, auth: NONE_TOKEN, body: undefined }, 401],
     ]
     it.each(pinned)('answers %s with a problem, not a 5xx', async (_what, req, status) => {

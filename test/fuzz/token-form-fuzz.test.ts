@@ -27,7 +27,25 @@ afterAll(async () => {
   await opened.dispose()
 })
 
-const piece = fc.constantFrom('a', 'grant_type', 'client_id', 'client_secret', 'scope', '', '=', '&', '%', '%2', '%zz', '%00', '+', 'é', '\u0000', '[]', '==')
+const piece = fc.constantFrom(
+  'a',
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'scope',
+  '',
+  '=',
+  '&',
+  '%',
+  '%2',
+  '%zz',
+  '%00',
+  '+',
+  'é',
+  '\u0000',
+  '[]',
+  '==',
+)
 const repeated = fc
   .tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 6000 }), fc.constantFrom('&', '&&', '=&', ''))
   .map(([parts, times, separator]) => `${parts.join('')}${separator}`.repeat(times))
@@ -42,7 +60,12 @@ it('answers hostile form bodies with a token or an RFC 6749 problem, and keeps s
   await fc.assert(
     fc.asyncProperty(body, async (raw) => {
       const payload = raw === '__credentials__' ? real : raw
-      const response = await app.inject({ method: 'POST', url: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload })
+      const response = await app.inject({
+        method: 'POST',
+        url: '/oauth2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload,
+      })
       expect(response.statusCode).toBeLessThan(500)
       if (response.statusCode === 200) expect(response.json().token_type).toBe('Bearer')
       else {

@@ -18,7 +18,13 @@ const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!,
 function expectInvalidToken(response: LightMyRequestResponse, detail?: string) {
   expect(response.statusCode).toBe(401)
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json(;|$)/)
-  expect(response.json()).toMatchObject({ type: 'about:blank', title: 'Unauthorized', status: 401, code: 'invalid-token', ...(detail ? { detail } : {}) })
+  expect(response.json()).toMatchObject({
+    type: 'about:blank',
+    title: 'Unauthorized',
+    status: 401,
+    code: 'invalid-token',
+    ...(detail ? { detail } : {}),
+  })
   const challenge = String(response.headers['www-authenticate'])
   expect(challenge).toMatch(/^Bearer realm="tickets"/)
   expect(challenge).toContain('error="invalid_token"')
@@ -53,7 +59,10 @@ describeEachStore(
         expect(response.statusCode).toBe(401)
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json(;|$)/)
         expect(response.json()).toEqual({
-          type: 'about:blank', title: 'Unauthorized', status: 401, code: 'unauthorized',
+          type: 'about:blank',
+          title: 'Unauthorized',
+          status: 401,
+          code: 'unauthorized',
           detail: 'This endpoint needs an access token: send "Authorization: Bearer <token>".',
         })
         expect(response.headers['www-authenticate']).toBe('Bearer realm="tickets"')
@@ -61,19 +70,32 @@ describeEachStore(
     })
 
     it('authenticates before reading the body: an anonymous bad PATCH gets 401, not 400', async () => {
-      const response = await app.inject({ method: 'PATCH', url: ONE, headers: { 'content-type': 'application/json' }, payload: '{"state":1}' })
+      const response = await app.inject({
+        method: 'PATCH',
+        url: ONE,
+        headers: { 'content-type': 'application/json' },
+        payload: '{"state":1}',
+      })
       expect(response.statusCode).toBe(401)
       expect(response.json().code).toBe('unauthorized')
     })
 
     it('refuses a malformed Authorization header with invalid_token', async () => {
-      for (const header of ['Bearer', 'Bearer ', token, `Token ${token}`, `Basic ${Buffer.from('a:b').toString('base64')}`, `Bearer ${token} extra`]) {
+      for (const header of [
+        'Bearer',
+        'Bearer ',
+        token,
+        `Token ${token}`,
+        `Basic ${Buffer.from('a:b').toString('base64')}`,
+        `Bearer ${token} extra`,
+      ]) {
         expectInvalidToken(await call(header))
       }
     })
 
     it('refuses a garbage token', async () => {
-      for (const garbage of ['abc', 'a.b.c', 'eyJhbGciOiJIUzI1NiJ9.e30.', `${token}x`]) expectInvalidToken(await call(`Bearer ${garbage}`), MALFORMED_DETAIL)
+      for (const garbage of ['abc', 'a.b.c', 'eyJhbGciOiJIUzI1NiJ9.e30.', `${token}x`])
+        expectInvalidToken(await call(`Bearer ${garbage}`), MALFORMED_DETAIL)
     })
 
     it('refuses a token signed with another secret', async () => {
@@ -102,7 +124,11 @@ describeEachStore(
       const [header, , signature] = readOnly.split('.')
       const claims = claimsOf(readOnly)
       expect(claims.scope).toBe('tickets:read')
-      for (const tampered of [{ ...claims, pid: PROVIDER_B }, { ...claims, exp: Number(claims.exp) + 86_400 }, { ...claims, scope: 'tickets:read tickets:write' }]) {
+      for (const tampered of [
+        { ...claims, pid: PROVIDER_B },
+        { ...claims, exp: Number(claims.exp) + 86_400 },
+        { ...claims, scope: 'tickets:read tickets:write' },
+      ]) {
         expectInvalidToken(await call(`Bearer ${header}.${b64url(tampered)}.${signature}`), MALFORMED_DETAIL)
       }
     })
@@ -182,13 +208,22 @@ describeEachStore(
         expect(response.statusCode).toBe(403)
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json(;|$)/)
         expect(response.json()).toEqual({
-          type: 'about:blank', title: 'Forbidden', status: 403, code: 'insufficient-scope', detail: 'This operation needs the tickets:read scope.',
+          type: 'about:blank',
+          title: 'Forbidden',
+          status: 403,
+          code: 'insufficient-scope',
+          detail: 'This operation needs the tickets:read scope.',
         })
         expect(response.headers['www-authenticate']).toContain('error="insufficient_scope"')
         expect(response.headers['www-authenticate']).toContain('scope="tickets:read"')
       }
       const readOnly = await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])
-      const patch = await app.inject({ method: 'PATCH', url: ONE, headers: { ...bearer(readOnly), 'content-type': 'application/json' }, payload: '{"externally_processed":true}' })
+      const patch = await app.inject({
+        method: 'PATCH',
+        url: ONE,
+        headers: { ...bearer(readOnly), 'content-type': 'application/json' },
+        payload: '{"externally_processed":true}',
+      })
       expect(patch.statusCode).toBe(403)
       expect(patch.json().code).toBe('insufficient-scope')
     })
@@ -197,7 +232,12 @@ describeEachStore(
       const { clientId, secret } = await createClient(ctx.store, PROVIDER_A)
       const narrowed = (await requestToken(app, clientId, secret, 'tickets:read')).json().access_token as string
       expect((await call(`Bearer ${narrowed}`, ONE)).statusCode).toBe(200)
-      const patch = await app.inject({ method: 'PATCH', url: ONE, headers: { ...bearer(narrowed), 'content-type': 'application/json' }, payload: '{"externally_processed":true}' })
+      const patch = await app.inject({
+        method: 'PATCH',
+        url: ONE,
+        headers: { ...bearer(narrowed), 'content-type': 'application/json' },
+        payload: '{"externally_processed":true}',
+      })
       expect(patch.statusCode).toBe(403)
     })
   },

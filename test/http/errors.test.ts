@@ -59,7 +59,9 @@ describeEachStore(
       for (const url of ['/nope', '/v2/tickets', '/v2/tickets/tickets/abc/extra', '/v3/tickets/tickets?limit=1']) {
         const path = url.split('?')[0]
         expectProblem(await app.inject({ method: 'GET', url, headers: bearer(token) }), 404, {
-          title: 'Not Found', code: 'not-found', detail: `There is no resource at ${path}.`,
+          title: 'Not Found',
+          code: 'not-found',
+          detail: `There is no resource at ${path}.`,
         })
       }
     })
@@ -84,7 +86,10 @@ describeEachStore(
         for (const m of allowed) expect(allow, `${method} ${url}`).toContain(m)
         expect(allow).not.toContain(method)
         expect(response.json()).toEqual({
-          type: 'about:blank', title: 'Method Not Allowed', status: 405, code: 'method-not-allowed',
+          type: 'about:blank',
+          title: 'Method Not Allowed',
+          status: 405,
+          code: 'method-not-allowed',
           detail: `${method} is not supported on ${url}; use ${String(response.headers['allow'])}.`,
         })
       }
@@ -161,7 +166,11 @@ describe('an unreachable database', () => {
   beforeAll(async () => {
     store = await openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/x', dataDir: '', migrate: false })
     app = await createTestApp(store, { signingSecret: secret })
-    const issued = await new TokenService(secret, () => new Date()).issue({ clientId: 'tc_any', providerId: PROVIDER_A, scopes: ['tickets:read'] })
+    const issued = await new TokenService(secret, () => new Date()).issue({
+      clientId: 'tc_any',
+      providerId: PROVIDER_A,
+      scopes: ['tickets:read'],
+    })
     token = issued.accessToken
   })
   afterAll(async () => {
@@ -185,7 +194,12 @@ describe('an unreachable database', () => {
     expectUnavailable(await app.inject({ method: 'GET', url: ONE, headers: bearer(token) }))
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'tc_any', client_secret: 's' }).toString()
     expectUnavailable(
-      await app.inject({ method: 'POST', url: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form }),
+      await app.inject({
+        method: 'POST',
+        url: '/oauth2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form,
+      }),
     )
   })
 

@@ -26,7 +26,8 @@ describeEachStore(
     let second: FastifyInstance
     let client: { clientId: string; secret: string }
     const apps: FastifyInstance[] = []
-    const call = (app: FastifyInstance, token: string) => app.inject({ method: 'GET', url: LIST, headers: { authorization: `Bearer ${token}` } })
+    const call = (app: FastifyInstance, token: string) =>
+      app.inject({ method: 'GET', url: LIST, headers: { authorization: `Bearer ${token}` } })
     const tokenFrom = async (app: FastifyInstance) => {
       const response = await requestToken(app, client.clientId, client.secret)
       expect(response.statusCode).toBe(200)
@@ -71,8 +72,7 @@ describeEachStore(
 
     it('refuses a token naming an unknown kid, a malformed kid, or the wrong key for its kid', async () => {
       const secret = await legacySecret()
-      for (const kid of ['k-unknown', 'not a kid', 42, ''])
-        expectInvalidToken(await call(second, await sign(secret, { kid })))
+      for (const kid of ['k-unknown', 'not a kid', 42, '']) expectInvalidToken(await call(second, await sign(secret, { kid })))
       expectInvalidToken(await call(second, await sign('some other secret of enough length, 0123', { kid: 'primary' })))
     })
 
@@ -104,7 +104,12 @@ describeEachStore(
         expect((await call(instance, old)).statusCode).toBe(200)
       }
       // The oauth2/token answer is unchanged.
-      expect(Object.keys((await requestToken(third, client.clientId, client.secret)).json()).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type'])
+      expect(Object.keys((await requestToken(third, client.clientId, client.secret)).json()).sort()).toEqual([
+        'access_token',
+        'expires_in',
+        'scope',
+        'token_type',
+      ])
     })
 
     it('signs with the new key in a running instance once it refreshes', async () => {

@@ -75,7 +75,13 @@ describeEachStore('POST /oauth2/token', (ctx) => {
   it('form-decodes HTTP Basic credentials (RFC 6749 §2.3.1), so special characters work', async () => {
     const id = 'partner:ü +1%'
     const secret = 'p@ss:w+rd/ä&=%20 end'
-    await ctx.store.createClient({ clientId: id, providerId: PROVIDER_A, name: 'special', scopes: ['tickets:read'], secretHash: await hashSecret(secret) })
+    await ctx.store.createClient({
+      clientId: id,
+      providerId: PROVIDER_A,
+      name: 'special',
+      scopes: ['tickets:read'],
+      secretHash: await hashSecret(secret),
+    })
     const response = await post(form({ grant_type: 'client_credentials' }), { authorization: basic(formEncode(id), formEncode(secret)) })
     expect(response.statusCode).toBe(200)
     expect(jwtPayload(response.json().access_token)).toMatchObject({ sub: id, scope: 'tickets:read' })
@@ -109,15 +115,25 @@ describeEachStore('POST /oauth2/token', (ctx) => {
 
   it('refuses a scope the client lacks with invalid_scope instead of granting less', async () => {
     for (const scope of ['tickets:write', 'tickets:read tickets:write']) {
-      const body = expectOAuthError(await requestToken(app, readOnly.clientId, readOnly.secret, scope), 400, 'invalid_scope', 'invalid-scope',
-        'This client may not request the scope "tickets:write".')
+      const body = expectOAuthError(
+        await requestToken(app, readOnly.clientId, readOnly.secret, scope),
+        400,
+        'invalid_scope',
+        'invalid-scope',
+        'This client may not request the scope "tickets:write".',
+      )
       expect(body.errors).toEqual([{ in: 'body', name: 'scope', detail: 'This client may not request the scope "tickets:write".' }])
     }
   })
 
   it('refuses an unknown scope with invalid_scope', async () => {
-    expectOAuthError(await requestToken(app, client.clientId, client.secret, 'tickets:read admin'), 400, 'invalid_scope', 'invalid-scope',
-      'Unknown scope "admin"; scopes are tickets:read, tickets:write.')
+    expectOAuthError(
+      await requestToken(app, client.clientId, client.secret, 'tickets:read admin'),
+      400,
+      'invalid_scope',
+      'invalid-scope',
+      'Unknown scope "admin"; scopes are tickets:read, tickets:write.',
+    )
   })
 
   it('answers a wrong secret, an unknown client and a revoked client alike: 401 invalid_client', async () => {
@@ -131,7 +147,12 @@ describeEachStore('POST /oauth2/token', (ctx) => {
     ]
     for (const response of attempts) {
       expect(response.json()).toEqual({
-        type: 'about:blank', title: 'Unauthorized', status: 401, detail: INVALID_CLIENT_DETAIL, code: 'invalid-client', error: 'invalid_client',
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: INVALID_CLIENT_DETAIL,
+        code: 'invalid-client',
+        error: 'invalid_client',
       })
       expectOAuthError(response, 401, 'invalid_client', 'invalid-client')
       expect(response.headers['www-authenticate']).toMatch(/^Basic /)
@@ -140,18 +161,33 @@ describeEachStore('POST /oauth2/token', (ctx) => {
 
   it('answers missing client credentials with invalid_client', async () => {
     expectOAuthError(await post(form({ grant_type: 'client_credentials' })), 401, 'invalid_client', 'invalid-client')
-    expectOAuthError(await post(form({ grant_type: 'client_credentials', client_id: client.clientId })), 401, 'invalid_client', 'invalid-client')
+    expectOAuthError(
+      await post(form({ grant_type: 'client_credentials', client_id: client.clientId })),
+      401,
+      'invalid_client',
+      'invalid-client',
+    )
   })
 
   it('refuses a request without grant_type with invalid_request', async () => {
-    const body = expectOAuthError(await post(form({ client_id: client.clientId, client_secret: client.secret })), 400, 'invalid_request', 'invalid-request')
+    const body = expectOAuthError(
+      await post(form({ client_id: client.clientId, client_secret: client.secret })),
+      400,
+      'invalid_request',
+      'invalid-request',
+    )
     expect(body.errors).toEqual([{ in: 'body', name: 'grant_type', detail: 'grant_type is required (use client_credentials).' }])
   })
 
   it('refuses any other grant_type with unsupported_grant_type', async () => {
     for (const grant of ['password', 'authorization_code', 'CLIENT_CREDENTIALS']) {
-      expectOAuthError(await post(form({ grant_type: grant, client_id: client.clientId, client_secret: client.secret })), 400,
-        'unsupported_grant_type', 'unsupported-grant-type', `Unsupported grant_type "${grant}"; use client_credentials.`)
+      expectOAuthError(
+        await post(form({ grant_type: grant, client_id: client.clientId, client_secret: client.secret })),
+        400,
+        'unsupported_grant_type',
+        'unsupported-grant-type',
+        `Unsupported grant_type "${grant}"; use client_credentials.`,
+      )
     }
   })
 
@@ -159,7 +195,13 @@ describeEachStore('POST /oauth2/token', (ctx) => {
     const response = await post(form({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }), {
       authorization: basic(client.clientId, client.secret),
     })
-    expectOAuthError(response, 400, 'invalid_request', 'invalid-request', 'Send the client credentials either in the body or with HTTP Basic, not both.')
+    expectOAuthError(
+      response,
+      400,
+      'invalid_request',
+      'invalid-request',
+      'Send the client credentials either in the body or with HTTP Basic, not both.',
+    )
   })
 
   it('refuses a parameter sent twice with invalid_request naming it', async () => {
@@ -171,9 +213,12 @@ describeEachStore('POST /oauth2/token', (ctx) => {
   })
 
   it('refuses a JSON body with 415 and error=invalid_request', async () => {
-    const response = await post(JSON.stringify({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }), {
-      'content-type': 'application/json',
-    })
+    const response = await post(
+      JSON.stringify({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }),
+      {
+        'content-type': 'application/json',
+      },
+    )
     const body = expectOAuthError(response, 415, 'invalid_request', 'unsupported-media-type')
     expect(body.errors).toEqual([{ in: 'header', name: 'content-type', detail: 'must be application/x-www-form-urlencoded' }])
   })

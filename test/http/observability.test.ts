@@ -73,8 +73,17 @@ it('logs requests with the client and provider, without query values', async () 
   lines.length = 0
   const { clientId, secret } = await createClient(opened.store, PROVIDER_A)
   const token = (await requestToken(app, clientId, secret)).json().access_token as string
-  await app.inject({ method: 'GET', url: '/v2/tickets/tickets?vin=WVWZZZ1JZXW000001&customer_id=160c0c4b-9966-4dc1-a916-8407eb10d74e', headers: bearer(token) })
-  await app.inject({ method: 'POST', url: `/oauth2/token?client_secret=${secret}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' })
+  await app.inject({
+    method: 'GET',
+    url: '/v2/tickets/tickets?vin=WVWZZZ1JZXW000001&customer_id=160c0c4b-9966-4dc1-a916-8407eb10d74e',
+    headers: bearer(token),
+  })
+  await app.inject({
+    method: 'POST',
+    url: `/oauth2/token?client_secret=${secret}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'grant_type=client_credentials',
+  })
   const text = JSON.stringify(lines)
   expect(text).not.toContain('WVWZZZ1JZXW000001')
   expect(text).not.toContain('160c0c4b-9966-4dc1-a916-8407eb10d74e')
@@ -98,7 +107,9 @@ it('writes audit lines for tokens issued and refused and for every ticket write'
     payload: { externally_processed: true },
   })
   expect(patched.statusCode).toBe(200)
-  const audits = lines.filter((l) => l.audit !== undefined).map((l) => ({ audit: l.audit, clientId: l.clientId, code: l.code, ticketId: l.ticketId, fields: l.fields }))
+  const audits = lines
+    .filter((l) => l.audit !== undefined)
+    .map((l) => ({ audit: l.audit, clientId: l.clientId, code: l.code, ticketId: l.ticketId, fields: l.fields }))
   expect(audits).toEqual([
     { audit: 'token.issued', clientId, code: undefined, ticketId: undefined, fields: undefined },
     { audit: 'token.refused', clientId, code: 'invalid-client', ticketId: undefined, fields: undefined },

@@ -68,7 +68,8 @@ describeEachStore(
     })
 
     it('documents the ticket, list, patch, token and problem shapes as components', () => {
-      for (const name of ['Ticket', 'TicketList', 'TicketPatch', 'TokenResponse', 'Problem']) expect(document.components.schemas).toHaveProperty(name)
+      for (const name of ['Ticket', 'TicketList', 'TicketPatch', 'TokenResponse', 'Problem'])
+        expect(document.components.schemas).toHaveProperty(name)
       expect(Object.keys(document.components.schemas.Ticket.properties)).toHaveLength(23)
     })
 
@@ -94,13 +95,23 @@ describeEachStore(
       const good = response.json()
       expect(validate(good)).toBe(true)
       const { vin: _vin, ...missing } = good
-      for (const bad of [{ ...good, extra: 1 }, missing, { ...good, state: 'lost' }, { ...good, created_at: '2024-01-01' }, { ...good, id: 'x' }])
+      for (const bad of [
+        { ...good, extra: 1 },
+        missing,
+        { ...good, state: 'lost' },
+        { ...good, created_at: '2024-01-01' },
+        { ...good, id: 'x' },
+      ])
         expect(validate(bad), JSON.stringify(bad).slice(0, 80)).toBe(false)
       expect(problemSchema()({ type: 'about:blank', title: 'Bad Request', status: 400 })).toBe(false)
     })
 
     it('matches a list response', async () => {
-      const response = await app.inject({ method: 'GET', url: '/v2/tickets/tickets?limit=1000&sort_by[ticket_number]=desc&state=closed,cancelled', headers: bearer(token) })
+      const response = await app.inject({
+        method: 'GET',
+        url: '/v2/tickets/tickets?limit=1000&sort_by[ticket_number]=desc&state=closed,cancelled',
+        headers: bearer(token),
+      })
       expect(response.statusCode).toBe(200)
       expect(response.json().result.length).toBeGreaterThan(0)
       expectDocumented('/v2/tickets/tickets', 'get', response)

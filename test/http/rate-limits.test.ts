@@ -101,7 +101,11 @@ describe('on the token endpoint', () => {
           url: '/oauth2/token',
           remoteAddress: `203.0.113.${i}`,
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: target.clientId, client_secret: `guess-${i}` }).toString(),
+          payload: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: target.clientId,
+            client_secret: `guess-${i}`,
+          }).toString(),
         })
       expect([(await guess(1)).statusCode, (await guess(2)).statusCode, (await guess(3)).statusCode]).toEqual([401, 401, 429])
       // Even the right secret waits for the window now; another client is unaffected.
@@ -122,7 +126,8 @@ describe.skipIf(!REDIS_URL)('shared through Redis [set TICKETS_TEST_REDIS_URL to
     try {
       const token = await tokenFor(one, opened.store, PROVIDER_A, ['tickets:read'])
       const statuses = []
-      for (let i = 0; i < 6; i++) statuses.push((await (i % 2 ? two : one).inject({ method: 'GET', url: LIST, headers: bearer(token) })).statusCode)
+      for (let i = 0; i < 6; i++)
+        statuses.push((await (i % 2 ? two : one).inject({ method: 'GET', url: LIST, headers: bearer(token) })).statusCode)
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
     } finally {
       await one.close()
@@ -134,7 +139,12 @@ describe.skipIf(!REDIS_URL)('shared through Redis [set TICKETS_TEST_REDIS_URL to
 describe('while Redis is unreachable', () => {
   it('lets requests through, uncounted, without waiting for it', async () => {
     // Port 1 on loopback: nothing listens, the connection is refused at once.
-    const app = await appWith({ perClient: 1, tokenPerClient: 0, tokenPerAddress: 0, redisUrl: `redis://127.0.0.1:1/0?unused=${randomUUID()}` })
+    const app = await appWith({
+      perClient: 1,
+      tokenPerClient: 0,
+      tokenPerAddress: 0,
+      redisUrl: `redis://127.0.0.1:1/0?unused=${randomUUID()}`,
+    })
     try {
       const token = await tokenFor(app, opened.store, PROVIDER_A, ['tickets:read'])
       for (let i = 0; i < 3; i++) expect((await app.inject({ method: 'GET', url: LIST, headers: bearer(token) })).statusCode).toBe(200)

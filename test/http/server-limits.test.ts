@@ -62,7 +62,9 @@ it('cuts off a client that never finishes its headers (slowloris), answering 408
 
 it('cuts off a client that never finishes its body', async () => {
   const socket = await open()
-  socket.write('POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=')
+  socket.write(
+    'POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=',
+  )
   const outcome = await closedBy(socket, 15_000)
   expect(outcome.closed).toBe(true)
 })

@@ -80,7 +80,11 @@ describeEachStore(
         code: 'invalid-path',
         errors: [{ in: 'path', name: 'ticket-id', detail: 'must be a UUID such as 497f6eca-6276-4993-bfeb-53cbbbba6f08' }],
       })
-      for (const bad of ['497f6eca-6276-4993-bfeb-53cbbbba6f0', '497f6eca62764993bfeb53cbbbba6f08', 'zzzzzzzz-6276-4993-bfeb-53cbbbba6f08']) {
+      for (const bad of [
+        '497f6eca-6276-4993-bfeb-53cbbbba6f0',
+        '497f6eca62764993bfeb53cbbbba6f08',
+        'zzzzzzzz-6276-4993-bfeb-53cbbbba6f08',
+      ]) {
         const response = await get(bad)
         expect(response.statusCode, bad).toBe(400)
         expect(response.json().code, bad).toBe('invalid-path')

@@ -19,7 +19,16 @@ const bad = (query: string, code: Slug, name: string, detail: RegExp): Bad => ({
 
 const DATE_FILTERS = ['created_after', 'created_before', 'updated_after', 'updated_before', 'finished_after', 'finished_before']
 const UUID_FILTERS = ['customer_id', 'customer_connector_id', 'operator_id', 'source_provider_id']
-const FILTERS = ['state', 'cancel_reason_id', ...DATE_FILTERS, ...UUID_FILTERS, 'externally_processed', 'ticket_number', 'vehicle_model_id', 'voucher_code']
+const FILTERS = [
+  'state',
+  'cancel_reason_id',
+  ...DATE_FILTERS,
+  ...UUID_FILTERS,
+  'externally_processed',
+  'ticket_number',
+  'vehicle_model_id',
+  'voucher_code',
+]
 
 const namesAndCase: Bad[] = [
   bad('colour=red', 'invalid-query', 'colour', /not a parameter/),
@@ -40,7 +49,12 @@ const cursors: Bad[] = [
   bad('after=a&after=b', 'invalid-pagination', 'after', /at most once/),
   bad('after=bm90LWEtY3Vyc29y', 'invalid-pagination', 'after', /not a cursor returned by this API/),
   bad('after=%21%21', 'invalid-pagination', 'after', /not a cursor returned by this API/),
-  bad(`sort_by[created_at]=desc&after=${Buffer.from(JSON.stringify({ s: [['created_at', 'asc']], v: ['2024-01-01T00:00:00Z'], id: PROVIDER_A })).toString('base64url')}`, 'invalid-pagination', 'after', /different sort_by/),
+  bad(
+    `sort_by[created_at]=desc&after=${Buffer.from(JSON.stringify({ s: [['created_at', 'asc']], v: ['2024-01-01T00:00:00Z'], id: PROVIDER_A })).toString('base64url')}`,
+    'invalid-pagination',
+    'after',
+    /different sort_by/,
+  ),
 ]
 
 const repeated: Bad[] = [
@@ -63,7 +77,7 @@ const sorts: Bad[] = [
   bad('sort_by[id]=asc', 'invalid-sort', 'sort_by[id]', /unknown field/),
   bad('sort_by[vin]=desc', 'invalid-sort', 'sort_by[vin]', /unknown field/),
   bad('sort_by[id;drop%20table%20tickets]=asc', 'invalid-sort', 'sort_by[id;drop table tickets]', /unknown field/),
-  bad("sort_by%5Bcreated_at)%20desc%3B--%5D=asc", 'invalid-sort', 'sort_by[created_at) desc;--]', /unknown field/),
+  bad('sort_by%5Bcreated_at)%20desc%3B--%5D=asc', 'invalid-sort', 'sort_by[created_at) desc;--]', /unknown field/),
   bad('sort_by[created_at]=up', 'invalid-sort', 'sort_by[created_at]', /asc or desc/),
   bad('sort_by[created_at]=asc%3B%20drop%20table%20tickets', 'invalid-sort', 'sort_by[created_at]', /asc or desc/),
 ]
@@ -123,7 +137,9 @@ const BAD_DATES: Array<[value: string, detail: RegExp]> = [
   ['2023-02-29T10:00:00Z', /date/], // Feb 29 of a non-leap year
   ['2024-03-01T24:00:00Z', /time/],
 ]
-const dates: Bad[] = DATE_FILTERS.flatMap((name) => BAD_DATES.map(([value, detail]) => bad(`${name}=${value}`, 'invalid-filter', name, detail)))
+const dates: Bad[] = DATE_FILTERS.flatMap((name) =>
+  BAD_DATES.map(([value, detail]) => bad(`${name}=${value}`, 'invalid-filter', name, detail)),
+)
 
 const MALFORMED_UUIDS = [
   'not-a-uuid',
@@ -140,7 +156,9 @@ const values: Bad[] = [
   bad('vin=JH4KA7630PC0076499', 'invalid-filter', 'vin', /17 characters/),
   bad('voucher_code=', 'invalid-filter', 'voucher_code', /empty/),
   bad(`external_reference=${'x'.repeat(256)}`, 'invalid-filter', 'external_reference', /255/),
-  ...['1', 'yes', 'True', '%20true'].map((value) => bad(`externally_processed=${value}`, 'invalid-filter', 'externally_processed', /true or false/)),
+  ...['1', 'yes', 'True', '%20true'].map((value) =>
+    bad(`externally_processed=${value}`, 'invalid-filter', 'externally_processed', /true or false/),
+  ),
 ]
 
 const encodings: Bad[] = [
@@ -155,13 +173,47 @@ const several: Bad[] = [
   {
     query: 'limit=1001&state=bogus&sort_by[nope]=asc&colour=red',
     code: 'invalid-query',
-    errors: [['limit', /1000/], ['state', /"bogus"/], ['sort_by[nope]', /unknown field/], ['colour', /not a parameter/]],
+    errors: [
+      ['limit', /1000/],
+      ['state', /"bogus"/],
+      ['sort_by[nope]', /unknown field/],
+      ['colour', /not a parameter/],
+    ],
   },
-  { query: 'state=bogus&vin=short&customer_id=x', code: 'invalid-filter', errors: [['state', /one of/], ['vin', /17/], ['customer_id', /UUID/]] },
-  { query: 'limit=-1&offset=x', code: 'invalid-pagination', errors: [['limit', /integer/], ['offset', /integer/]] },
-  { query: 'sort_by=x&sort_by[y]=asc', code: 'invalid-sort', errors: [['sort_by', /sort_by\[<field>\]/], ['sort_by[y]', /unknown field/]] },
+  {
+    query: 'state=bogus&vin=short&customer_id=x',
+    code: 'invalid-filter',
+    errors: [
+      ['state', /one of/],
+      ['vin', /17/],
+      ['customer_id', /UUID/],
+    ],
+  },
+  {
+    query: 'limit=-1&offset=x',
+    code: 'invalid-pagination',
+    errors: [
+      ['limit', /integer/],
+      ['offset', /integer/],
+    ],
+  },
+  {
+    query: 'sort_by=x&sort_by[y]=asc',
+    code: 'invalid-sort',
+    errors: [
+      ['sort_by', /sort_by\[<field>\]/],
+      ['sort_by[y]', /unknown field/],
+    ],
+  },
   { query: 'colour=red&colour=blue&limit=5', code: 'invalid-query', errors: [['colour', /not a parameter/]] },
-  { query: 'limit=1&limit=2&created_before=2024-02-30T00:00:00Z', code: 'invalid-query', errors: [['limit', /once/], ['created_before', /date/]] },
+  {
+    query: 'limit=1&limit=2&created_before=2024-02-30T00:00:00Z',
+    code: 'invalid-query',
+    errors: [
+      ['limit', /once/],
+      ['created_before', /date/],
+    ],
+  },
 ]
 
 describeEachStore(
@@ -228,7 +280,14 @@ describeEachStore(
     })
 
     it('accepts the boundary values next to the rejected ones', async () => {
-      for (const query of ['limit=1000', 'limit=0', 'offset=9223372036854775807', 'cancel_reason_id=2147483647,-2147483648', 'ticket_number=-9223372036854775808', `external_reference=${'x'.repeat(255)}`]) {
+      for (const query of [
+        'limit=1000',
+        'limit=0',
+        'offset=9223372036854775807',
+        'cancel_reason_id=2147483647,-2147483648',
+        'ticket_number=-9223372036854775808',
+        `external_reference=${'x'.repeat(255)}`,
+      ]) {
         expect((await get(query)).statusCode, query).toBe(200)
       }
     })

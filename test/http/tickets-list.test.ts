@@ -57,7 +57,10 @@ const filterRows: Row[] = [
   { query: 'created_before=2024-05-05T01:35:05.000001-03:30', matching: where((t) => t.created_at === '2024-05-05T05:05:05Z') },
   { query: 'created_after=2024-07-01T12:00:00.123455Z&created_before=2024-07-01T12:00:00.123457Z', matching: [EDGE_TICKETS[4]!] },
   { query: 'created_after=2024-07-01T12:00:00.123456Z&created_before=2024-07-01T12:00:01Z', matching: [] },
-  { query: 'created_after=2025-01-01T00:00:00Z&created_before=2025-07-01T00:00:00Z', matching: where((t) => after('created_at', '2025-01-01T00:00:00Z')(t) && before('created_at', '2025-07-01T00:00:00Z')(t)) },
+  {
+    query: 'created_after=2025-01-01T00:00:00Z&created_before=2025-07-01T00:00:00Z',
+    matching: where((t) => after('created_at', '2025-01-01T00:00:00Z')(t) && before('created_at', '2025-07-01T00:00:00Z')(t)),
+  },
   { query: 'updated_after=2026-01-01T00:00:00Z', matching: where(after('updated_at', '2026-01-01T00:00:00Z')) },
   { query: 'updated_before=2024-05-05T06:00:00Z', matching: [] },
   { query: 'updated_before=2024-05-05T06:00:00.000001Z', matching: where((t) => t.updated_at === '2024-05-05T06:00:00Z') },
@@ -66,14 +69,23 @@ const filterRows: Row[] = [
   { query: 'finished_after=0001-01-01T00:00:00Z', matching: where((t) => t.finished_at !== null) },
   { query: 'finished_before=9999-12-31T23:59:59.999999Z', matching: where((t) => t.finished_at !== null) },
   { query: 'finished_before=2024-05-05T06:00:00Z', matching: [] },
-  { query: 'finished_after=2024-05-05T06:00:00Z&finished_before=2024-08-01T01:00:00.000001Z', matching: [EDGE_TICKETS[4]!, EDGE_TICKETS[5]!] },
+  {
+    query: 'finished_after=2024-05-05T06:00:00Z&finished_before=2024-08-01T01:00:00.000001Z',
+    matching: [EDGE_TICKETS[4]!, EDGE_TICKETS[5]!],
+  },
   { query: `customer_id=${CUSTOMER_X}`, matching: where((t) => t.customer_id === CUSTOMER_X) },
   { query: `customer_id=${CUSTOMER_X.toUpperCase()}`, matching: where((t) => t.customer_id === CUSTOMER_X) },
-  { query: `customer_connector_id=${sample.customer_connector_id}`, matching: where((t) => t.customer_connector_id === sample.customer_connector_id) },
+  {
+    query: `customer_connector_id=${sample.customer_connector_id}`,
+    matching: where((t) => t.customer_connector_id === sample.customer_connector_id),
+  },
   { query: `operator_id=${OPERATOR_Y}`, matching: where((t) => t.operator_id === OPERATOR_Y) },
   { query: `operator_id=${sample.operator_id}`, matching: where((t) => t.operator_id === sample.operator_id) },
   { query: `source_provider_id=${PROVIDER_B}`, matching: [EDGE_TICKETS[7]!] },
-  { query: `source_provider_id=${insourced.source_provider_id}`, matching: where((t) => t.source_provider_id === insourced.source_provider_id) },
+  {
+    query: `source_provider_id=${insourced.source_provider_id}`,
+    matching: where((t) => t.source_provider_id === insourced.source_provider_id),
+  },
   { query: 'customer_id=deadbeef-0000-4000-8000-000000000000', matching: [] },
   { query: 'external_reference=ERP-5', matching: [EDGE_TICKETS[4]!] },
   { query: 'external_reference=erp-5', matching: [] },
@@ -94,7 +106,10 @@ const filterRows: Row[] = [
   { query: 'voucher_code=WQ4MM3', matching: where((t) => t.voucher_code === 'WQ4MM3') },
   { query: 'voucher_code=ZZZ1', matching: [EDGE_TICKETS[4]!] },
   { query: 'state=closed&externally_processed=true&vehicle_model_id=42', matching: [EDGE_TICKETS[4]!] },
-  { query: `state=closed,cancelled&customer_id=${CUSTOMER_X}&vin=JH4KA7630PC007649&voucher_code=WQ4MM3`, matching: where((t) => ['closed', 'cancelled'].includes(t.state) && t.customer_id === CUSTOMER_X && t.voucher_code === 'WQ4MM3') },
+  {
+    query: `state=closed,cancelled&customer_id=${CUSTOMER_X}&vin=JH4KA7630PC007649&voucher_code=WQ4MM3`,
+    matching: where((t) => ['closed', 'cancelled'].includes(t.state) && t.customer_id === CUSTOMER_X && t.voucher_code === 'WQ4MM3'),
+  },
 ]
 
 const all = where(() => true)
@@ -119,8 +134,29 @@ const sortRows: Row[] = FIELDS.flatMap((field) =>
   })),
 )
 sortRows.push(
-  { query: 'sort_by[updated_at]=asc&sort_by[created_at]=desc&limit=1000', matching: where(() => true, [['updated_at', 'asc'], ['created_at', 'desc']]), limit: 1000 },
-  { query: 'sort_by[finished_at]=desc&sort_by[assigned_at]=asc&sort_by[ticket_number]=desc&limit=1000', matching: where(() => true, [['finished_at', 'desc'], ['assigned_at', 'asc'], ['ticket_number', 'desc']]), limit: 1000 },
+  {
+    query: 'sort_by[updated_at]=asc&sort_by[created_at]=desc&limit=1000',
+    matching: where(
+      () => true,
+      [
+        ['updated_at', 'asc'],
+        ['created_at', 'desc'],
+      ],
+    ),
+    limit: 1000,
+  },
+  {
+    query: 'sort_by[finished_at]=desc&sort_by[assigned_at]=asc&sort_by[ticket_number]=desc&limit=1000',
+    matching: where(
+      () => true,
+      [
+        ['finished_at', 'desc'],
+        ['assigned_at', 'asc'],
+        ['ticket_number', 'desc'],
+      ],
+    ),
+    limit: 1000,
+  },
 )
 
 describeEachStore(
@@ -169,7 +205,9 @@ describeEachStore(
       expect(numbers((await list('sort_by[assigned_at]=asc&limit=4')).body.result)).toEqual(tied)
       const desc = numbers((await list('sort_by[assigned_at]=desc&limit=1000')).body.result)
       expect(desc.slice(desc.indexOf(9000001), desc.indexOf(9000001) + 4)).toEqual(tied)
-      expect(numbers((await list('created_before=2024-05-05T05:05:06Z&sort_by[created_at]=desc')).body.result)).toEqual([9000001, 9000002, 9000003])
+      expect(numbers((await list('created_before=2024-05-05T05:05:06Z&sort_by[created_at]=desc')).body.result)).toEqual([
+        9000001, 9000002, 9000003,
+      ])
     })
 
     it('applies several sort keys in the order given', async () => {
@@ -190,7 +228,8 @@ describeEachStore(
 
     it('pages through a sort with ties without skipping or repeating a ticket', async () => {
       const pages: Ticket[] = []
-      for (let offset = 0; offset < A.length; offset += 3) pages.push(...(await list(`sort_by[assigned_at]=desc&limit=3&offset=${offset}`)).body.result)
+      for (let offset = 0; offset < A.length; offset += 3)
+        pages.push(...(await list(`sort_by[assigned_at]=desc&limit=3&offset=${offset}`)).body.result)
       expect(numbers(pages)).toEqual(numbers(where(() => true, [['assigned_at', 'desc']])))
     })
 
@@ -200,7 +239,9 @@ describeEachStore(
       })
 
       it('echoes lists as arrays, integers as numbers and booleans as booleans', async () => {
-        const { body } = await list('state=closed,pending&state=prepared&cancel_reason_id=1,2&ticket_number=5&vehicle_model_id=-3&externally_processed=false&limit=0&offset=3')
+        const { body } = await list(
+          'state=closed,pending&state=prepared&cancel_reason_id=1,2&ticket_number=5&vehicle_model_id=-3&externally_processed=false&limit=0&offset=3',
+        )
         expect(body.query).toStrictEqual({
           state: ['closed', 'pending', 'prepared'],
           cancel_reason_id: [1, 2],
@@ -215,29 +256,56 @@ describeEachStore(
 
       it('echoes vin= as null and external_reference= as the empty string', async () => {
         expect((await list('vin=&external_reference=')).body.query).toMatchObject({ vin: null, external_reference: '' })
-        expect((await list('vin=JH4KA7630PC007649&voucher_code=WQ4MM3')).body.query).toMatchObject({ vin: 'JH4KA7630PC007649', voucher_code: 'WQ4MM3' })
+        expect((await list('vin=JH4KA7630PC007649&voucher_code=WQ4MM3')).body.query).toMatchObject({
+          vin: 'JH4KA7630PC007649',
+          voucher_code: 'WQ4MM3',
+        })
       })
 
       it('echoes date-times normalised to UTC, whatever offset or encoding was sent', async () => {
-        const sent = ['2024-05-05T07:05:04.500+02:00', '2024-05-05T07:05:04.5%2B02:00', '2024-05-05T03:35:04.50-01:30', '2024-05-05T05:05:04.500000Z']
+        const sent = [
+          '2024-05-05T07:05:04.500+02:00',
+          '2024-05-05T07:05:04.5%2B02:00',
+          '2024-05-05T03:35:04.50-01:30',
+          '2024-05-05T05:05:04.500000Z',
+        ]
         for (const value of sent) {
           const { body } = await list(`created_after=${value}&finished_before=${value}&updated_after=${value}&limit=0`)
-          expect(body.query, value).toMatchObject({ created_after: '2024-05-05T05:05:04.5Z', finished_before: '2024-05-05T05:05:04.5Z', updated_after: '2024-05-05T05:05:04.5Z' })
+          expect(body.query, value).toMatchObject({
+            created_after: '2024-05-05T05:05:04.5Z',
+            finished_before: '2024-05-05T05:05:04.5Z',
+            updated_after: '2024-05-05T05:05:04.5Z',
+          })
         }
-        const { body } = await list('created_before=2024-12-31T23:30:00-01:00&updated_before=2024-07-01T12:00:00.123456Z&finished_after=2024-01-01T00:00:00Z&limit=0')
-        expect(body.query).toMatchObject({ created_before: '2025-01-01T00:30:00Z', updated_before: '2024-07-01T12:00:00.123456Z', finished_after: '2024-01-01T00:00:00Z' })
+        const { body } = await list(
+          'created_before=2024-12-31T23:30:00-01:00&updated_before=2024-07-01T12:00:00.123456Z&finished_after=2024-01-01T00:00:00Z&limit=0',
+        )
+        expect(body.query).toMatchObject({
+          created_before: '2025-01-01T00:30:00Z',
+          updated_before: '2024-07-01T12:00:00.123456Z',
+          finished_after: '2024-01-01T00:00:00Z',
+        })
       })
 
       it('echoes UUID filters in canonical lowercase', async () => {
-        const { body } = await list(`customer_id=${CUSTOMER_X.toUpperCase()}&operator_id=${OPERATOR_Y}&source_provider_id=${PROVIDER_A}&customer_connector_id=${sample.customer_connector_id}`)
-        expect(body.query).toMatchObject({ customer_id: CUSTOMER_X, operator_id: OPERATOR_Y, source_provider_id: PROVIDER_A, customer_connector_id: sample.customer_connector_id })
+        const { body } = await list(
+          `customer_id=${CUSTOMER_X.toUpperCase()}&operator_id=${OPERATOR_Y}&source_provider_id=${PROVIDER_A}&customer_connector_id=${sample.customer_connector_id}`,
+        )
+        expect(body.query).toMatchObject({
+          customer_id: CUSTOMER_X,
+          operator_id: OPERATOR_Y,
+          source_provider_id: PROVIDER_A,
+          customer_connector_id: sample.customer_connector_id,
+        })
       })
 
       it('keeps the order of the sort_by keys', async () => {
         const order = ['ticket_number', 'finished_at', 'created_at', 'assigned_at', 'updated_at']
         const { body, raw } = await list(`${order.map((f, i) => `sort_by[${f}]=${i % 2 ? 'asc' : 'desc'}`).join('&')}&limit=0`)
         expect(Object.keys(body.query.sort_by as object)).toEqual(order)
-        expect(raw).toContain('"sort_by":{"ticket_number":"desc","finished_at":"asc","created_at":"desc","assigned_at":"asc","updated_at":"desc"}')
+        expect(raw).toContain(
+          '"sort_by":{"ticket_number":"desc","finished_at":"asc","created_at":"desc","assigned_at":"asc","updated_at":"desc"}',
+        )
       })
 
       it('echoes a huge offset exactly, with an empty page and the exact total', async () => {
@@ -257,7 +325,13 @@ describeEachStore(
       })
 
       it('never matches another provider’s ticket, whatever the filter', async () => {
-        for (const query of ['ticket_number=9000001', `customer_id=${CUSTOMER_X}`, 'external_reference=ERP-5', 'vin=', 'vehicle_model_id=42']) {
+        for (const query of [
+          'ticket_number=9000001',
+          `customer_id=${CUSTOMER_X}`,
+          'external_reference=ERP-5',
+          'vin=',
+          'vehicle_model_id=42',
+        ]) {
           const { body } = await list(query, PROVIDER_B)
           expect({ query, result: body.result, total: body.total }).toEqual({ query, result: [], total: 0 })
         }

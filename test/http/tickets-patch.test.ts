@@ -154,24 +154,38 @@ describeEachStore(
     })
 
     it('refuses an empty object: at least one member is needed', async () => {
-      await expectRefused({}, 400, invalidBody('The request body is invalid: body must set at least one of external_reference, externally_processed.', [
-        { in: 'body', name: 'body', detail: 'must set at least one of external_reference, externally_processed' },
-      ]))
+      await expectRefused(
+        {},
+        400,
+        invalidBody('The request body is invalid: body must set at least one of external_reference, externally_processed.', [
+          { in: 'body', name: 'body', detail: 'must set at least one of external_reference, externally_processed' },
+        ]),
+      )
     })
 
     it('refuses read-only ticket fields, saying they are read-only', async () => {
-      for (const [name, value] of [['state', 'closed'], ['id', UNKNOWN_ID], ['updated_at', NOW], ['ticket_number', 1]] as const) {
-        await expectRefused({ [name]: value }, 400, invalidBody(`The request body is invalid: ${name} is read-only.`, [
-          { in: 'body', name, detail: 'is read-only' },
-        ]))
+      for (const [name, value] of [
+        ['state', 'closed'],
+        ['id', UNKNOWN_ID],
+        ['updated_at', NOW],
+        ['ticket_number', 1],
+      ] as const) {
+        await expectRefused(
+          { [name]: value },
+          400,
+          invalidBody(`The request body is invalid: ${name} is read-only.`, [{ in: 'body', name, detail: 'is read-only' }]),
+        )
       }
     })
 
     it('refuses a member that is not a ticket field, naming it', async () => {
-      await expectRefused({ external_reference: 'ok', externaly_processed: true }, 400, invalidBody(
-        `The request body is invalid: externaly_processed is not a member of a ticket patch; ${PATCHABLE}.`,
-        [{ in: 'body', name: 'externaly_processed', detail: `is not a member of a ticket patch; ${PATCHABLE}` }],
-      ))
+      await expectRefused(
+        { external_reference: 'ok', externaly_processed: true },
+        400,
+        invalidBody(`The request body is invalid: externaly_processed is not a member of a ticket patch; ${PATCHABLE}.`, [
+          { in: 'body', name: 'externaly_processed', detail: `is not a member of a ticket patch; ${PATCHABLE}` },
+        ]),
+      )
     })
 
     it('reports several bad members with one errors[] entry each', async () => {
@@ -210,10 +224,13 @@ describeEachStore(
       const ok = await patch(target.id, { external_reference: 'r'.repeat(255) })
       expect(ok.statusCode).toBe(200)
       expect(ok.json().external_reference).toBe('r'.repeat(255))
-      await expectRefused({ external_reference: 'r'.repeat(256) }, 400, invalidBody(
-        'The request body is invalid: external_reference must be at most 255 characters.',
-        [{ in: 'body', name: 'external_reference', detail: 'must be at most 255 characters' }],
-      ))
+      await expectRefused(
+        { external_reference: 'r'.repeat(256) },
+        400,
+        invalidBody('The request body is invalid: external_reference must be at most 255 characters.', [
+          { in: 'body', name: 'external_reference', detail: 'must be at most 255 characters' },
+        ]),
+      )
     })
 
     it('counts characters, not bytes: 255 non-ASCII characters are accepted', async () => {
@@ -236,7 +253,11 @@ describeEachStore(
 
     it('refuses a request without a body', async () => {
       const target = await freshTicket()
-      const withType = await app.inject({ method: 'PATCH', url: `${PATH}/${target.id}`, headers: { ...bearer(token), 'content-type': JSON_TYPE } })
+      const withType = await app.inject({
+        method: 'PATCH',
+        url: `${PATH}/${target.id}`,
+        headers: { ...bearer(token), 'content-type': JSON_TYPE },
+      })
       expectProblem(withType, 400, invalidBody('The request body is empty but its content type says JSON.'))
       const bare = await app.inject({ method: 'PATCH', url: `${PATH}/${target.id}`, headers: bearer(token) })
       expect(bare.statusCode).toBe(400)
@@ -246,12 +267,17 @@ describeEachStore(
     })
 
     it('refuses a text/plain body with 415', async () => {
-      await expectRefused('{"externally_processed":true}', 415, {
-        title: 'Unsupported Media Type',
-        code: 'unsupported-media-type',
-        detail: 'This content type is not accepted here; send application/json or application/merge-patch+json.',
-        errors: [{ in: 'header', name: 'content-type', detail: 'must be application/json or application/merge-patch+json' }],
-      }, { 'content-type': 'text/plain' })
+      await expectRefused(
+        '{"externally_processed":true}',
+        415,
+        {
+          title: 'Unsupported Media Type',
+          code: 'unsupported-media-type',
+          detail: 'This content type is not accepted here; send application/json or application/merge-patch+json.',
+          errors: [{ in: 'header', name: 'content-type', detail: 'must be application/json or application/merge-patch+json' }],
+        },
+        { 'content-type': 'text/plain' },
+      )
     })
 
     it('refuses a body over 1 MiB with 413', async () => {
@@ -267,7 +293,11 @@ describeEachStore(
       const readOnly = await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])
       const target = await freshTicket()
       const response = await patch(target.id, { externally_processed: true }, bearer(readOnly))
-      expectProblem(response, 403, { title: 'Forbidden', code: 'insufficient-scope', detail: 'This operation needs the tickets:write scope.' })
+      expectProblem(response, 403, {
+        title: 'Forbidden',
+        code: 'insufficient-scope',
+        detail: 'This operation needs the tickets:write scope.',
+      })
       expect(response.headers['www-authenticate']).toContain('error="insufficient_scope"')
       expect(response.headers['www-authenticate']).toContain('scope="tickets:write"')
       expect(await stored(target.id)).toEqual(target)

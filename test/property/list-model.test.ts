@@ -19,11 +19,53 @@ const SEED_VALUE = 20_240_505
 // external reference, and a cluster of generated tickets around the same day.
 const eid = (n: number) => `e0000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 const EXTRA: Ticket[] = [
-  ticket({ id: eid(1), ticket_number: 9100001, created_at: '2024-07-01T12:00:00.123455Z', assigned_at: '2024-07-01T12:00:00.123456Z', updated_at: '2024-07-02T12:00:00.500001Z', finished_at: '2024-07-02T12:00:00.499999Z' }),
-  ticket({ id: eid(2), ticket_number: 9100002, created_at: '2024-07-01T12:00:00.123457Z', assigned_at: '2024-07-01T12:00:00.123456Z', updated_at: '2024-07-02T12:00:00.5Z', finished_at: '2024-07-02T12:00:00.5Z' }),
-  ticket({ id: eid(3), ticket_number: 9100003, created_at: '2024-07-01T12:00:00.123456Z', assigned_at: null, operator_id: null, updated_at: '2024-07-02T12:00:00.5Z', finished_at: '2024-07-02T12:00:00.5Z', external_reference: 'ERP/7 & co=1,2+3% #x', voucher_code: null }),
-  ticket({ id: eid(4), ticket_number: 9100004, state: 'pending', created_at: '2024-07-01T12:00:00.123456Z', assigned_at: null, operator_id: null, finished_at: null, updated_at: '2024-07-01T12:00:00.123456Z', externally_processed: true }),
-  ...generateTickets({ count: 16, seed: 44, providerId: PROVIDER_A, firstTicketNumber: 5000, spanDays: 2, until: new Date('2024-07-02T12:00:00Z'), customers: 2 }),
+  ticket({
+    id: eid(1),
+    ticket_number: 9100001,
+    created_at: '2024-07-01T12:00:00.123455Z',
+    assigned_at: '2024-07-01T12:00:00.123456Z',
+    updated_at: '2024-07-02T12:00:00.500001Z',
+    finished_at: '2024-07-02T12:00:00.499999Z',
+  }),
+  ticket({
+    id: eid(2),
+    ticket_number: 9100002,
+    created_at: '2024-07-01T12:00:00.123457Z',
+    assigned_at: '2024-07-01T12:00:00.123456Z',
+    updated_at: '2024-07-02T12:00:00.5Z',
+    finished_at: '2024-07-02T12:00:00.5Z',
+  }),
+  ticket({
+    id: eid(3),
+    ticket_number: 9100003,
+    created_at: '2024-07-01T12:00:00.123456Z',
+    assigned_at: null,
+    operator_id: null,
+    updated_at: '2024-07-02T12:00:00.5Z',
+    finished_at: '2024-07-02T12:00:00.5Z',
+    external_reference: 'ERP/7 & co=1,2+3% #x',
+    voucher_code: null,
+  }),
+  ticket({
+    id: eid(4),
+    ticket_number: 9100004,
+    state: 'pending',
+    created_at: '2024-07-01T12:00:00.123456Z',
+    assigned_at: null,
+    operator_id: null,
+    finished_at: null,
+    updated_at: '2024-07-01T12:00:00.123456Z',
+    externally_processed: true,
+  }),
+  ...generateTickets({
+    count: 16,
+    seed: 44,
+    providerId: PROVIDER_A,
+    firstTicketNumber: 5000,
+    spanDays: 2,
+    until: new Date('2024-07-02T12:00:00Z'),
+    customers: 2,
+  }),
 ]
 const TICKETS: Record<string, Ticket[]> = {
   [PROVIDER_A]: [...ticketsOf(PROVIDER_A), ...EXTRA],
@@ -37,14 +79,16 @@ const EVERY = [...SEED.map((s) => s.ticket), ...EXTRA]
 const valuesOf = <K extends keyof Ticket>(tickets: readonly Ticket[], field: K) =>
   [...new Set(tickets.map((t) => t[field]))].filter((v): v is NonNullable<Ticket[K]> => v !== null)
 type Pick = <K extends keyof Ticket, T>(field: K, random: fc.Arbitrary<T>, extra?: readonly T[]) => fc.Arbitrary<NonNullable<Ticket[K]> | T>
-const picker = (own: readonly Ticket[]): Pick => (field, random, extra = []) => {
-  const mine = [...valuesOf(own, field), ...extra]
-  return fc.oneof(
-    ...(mine.length > 0 ? [{ arbitrary: fc.constantFrom(...mine), weight: 6 }] : []),
-    { arbitrary: fc.constantFrom(...valuesOf(EVERY, field)), weight: 2 },
-    { arbitrary: random, weight: 1 },
-  )
-}
+const picker =
+  (own: readonly Ticket[]): Pick =>
+  (field, random, extra = []) => {
+    const mine = [...valuesOf(own, field), ...extra]
+    return fc.oneof(
+      ...(mine.length > 0 ? [{ arbitrary: fc.constantFrom(...mine), weight: 6 }] : []),
+      { arbitrary: fc.constantFrom(...valuesOf(EVERY, field)), weight: 2 },
+      { arbitrary: random, weight: 1 },
+    )
+  }
 const noNul = (s: string) => !s.includes('\u0000') // a NUL is pinned separately (tickets-list-errors)
 
 const INT64_MAX = 2n ** 63n - 1n
@@ -73,10 +117,14 @@ const dateTime = fc.tuple(micros, fc.constantFrom(...ZONES), fc.boolean()).map((
 type FilterName = Exclude<keyof ModelQuery, 'sort_by' | 'limit' | 'offset'>
 const filtersFor = (own: readonly Ticket[]): Record<FilterName, fc.Arbitrary<unknown>> => {
   const pick = picker(own)
-  const uuid = (field: 'customer_id' | 'customer_connector_id' | 'operator_id' | 'source_provider_id') => pick(field, fc.uuid()).chain(upperOrNot)
+  const uuid = (field: 'customer_id' | 'customer_connector_id' | 'operator_id' | 'source_provider_id') =>
+    pick(field, fc.uuid()).chain(upperOrNot)
   return {
     state: fc.uniqueArray(fc.constantFrom(...TICKET_STATES), { minLength: 1, maxLength: 3 }),
-    cancel_reason_id: fc.uniqueArray(pick('cancel_reason_id', fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })), { minLength: 1, maxLength: 3 }),
+    cancel_reason_id: fc.uniqueArray(pick('cancel_reason_id', fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     created_after: dateTime,
     created_before: dateTime,
     updated_after: dateTime,
@@ -99,29 +147,34 @@ const FILTER_NAMES = Object.keys(filtersFor(EVERY)) as FilterName[]
 const FIELDS: SortField[] = ['created_at', 'updated_at', 'assigned_at', 'finished_at', 'ticket_number']
 
 const queryFor = (filters: Record<FilterName, fc.Arbitrary<unknown>>): fc.Arbitrary<ModelQuery> =>
-  fc.record({
-    filters: fc
-      .constantFrom(0, 1, 1, 1, 2, 2, 3)
-      .chain((count) => fc.uniqueArray(fc.constantFrom(...FILTER_NAMES), { minLength: count, maxLength: count }))
-      .chain((names) => fc.tuple(...names.map((name) => filters[name].map((value) => [name, value] as const)))),
-    sort_by: fc.uniqueArray(fc.tuple(fc.constantFrom(...FIELDS), fc.constantFrom('asc' as const, 'desc' as const)), { selector: ([f]) => f, maxLength: 4 }),
-    limit: fc.oneof(
-      { arbitrary: fc.constant(undefined), weight: 2 },
-      { arbitrary: fc.integer({ min: 0, max: 6 }), weight: 2 },
-      { arbitrary: fc.integer({ min: 0, max: 1000 }), weight: 1 },
-    ),
-    offset: fc.oneof(
-      { arbitrary: fc.constant(undefined), weight: 4 },
-      { arbitrary: fc.integer({ min: 0, max: 8 }), weight: 4 },
-      { arbitrary: fc.integer({ min: 0, max: 60 }), weight: 1 },
-      { arbitrary: fc.bigInt({ min: 0n, max: INT64_MAX }).map(safe), weight: 1 },
-    ),
-  }).map(({ filters: chosen, sort_by, limit, offset }): ModelQuery => ({
-    ...(Object.fromEntries(chosen) as ModelQuery),
-    ...(sort_by.length > 0 ? { sort_by } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-    ...(offset !== undefined ? { offset } : {}),
-  }))
+  fc
+    .record({
+      filters: fc
+        .constantFrom(0, 1, 1, 1, 2, 2, 3)
+        .chain((count) => fc.uniqueArray(fc.constantFrom(...FILTER_NAMES), { minLength: count, maxLength: count }))
+        .chain((names) => fc.tuple(...names.map((name) => filters[name].map((value) => [name, value] as const)))),
+      sort_by: fc.uniqueArray(fc.tuple(fc.constantFrom(...FIELDS), fc.constantFrom('asc' as const, 'desc' as const)), {
+        selector: ([f]) => f,
+        maxLength: 4,
+      }),
+      limit: fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 2 },
+        { arbitrary: fc.integer({ min: 0, max: 6 }), weight: 2 },
+        { arbitrary: fc.integer({ min: 0, max: 1000 }), weight: 1 },
+      ),
+      offset: fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 4 },
+        { arbitrary: fc.integer({ min: 0, max: 8 }), weight: 4 },
+        { arbitrary: fc.integer({ min: 0, max: 60 }), weight: 1 },
+        { arbitrary: fc.bigInt({ min: 0n, max: INT64_MAX }).map(safe), weight: 1 },
+      ),
+    })
+    .map(({ filters: chosen, sort_by, limit, offset }): ModelQuery => ({
+      ...(Object.fromEntries(chosen) as ModelQuery),
+      ...(sort_by.length > 0 ? { sort_by } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(offset !== undefined ? { offset } : {}),
+    }))
 const QUERIES = Object.fromEntries(Object.entries(TICKETS).map(([provider, own]) => [provider, queryFor(filtersFor(own))]))
 
 /** How the client writes the query: list form, a date's '+' unencoded or not, parameter order. */
@@ -196,6 +249,9 @@ describeEachStore(
   },
   async (store) => {
     await seedStore(store)
-    await importAll(store, EXTRA.map((t) => ({ providerId: PROVIDER_A, ticket: t })))
+    await importAll(
+      store,
+      EXTRA.map((t) => ({ providerId: PROVIDER_A, ticket: t })),
+    )
   },
 )

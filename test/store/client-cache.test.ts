@@ -79,7 +79,8 @@ describeEachStore('client lookups through the cache', (ctx) => {
     expect((await ctx.store.findClient('tc_cached'))?.revokedAt).toBeNull()
     // A write that bypasses this store object, as another process's would.
     await ctx.store.db.updateTable('api_clients').set({ revoked_at: '2026-04-04T00:00:00Z' }).where('client_id', '=', 'tc_cached').execute()
-    for (let i = 0; i < 50 && (await ctx.store.findClient('tc_cached'))?.revokedAt === null; i++) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 50 && (await ctx.store.findClient('tc_cached'))?.revokedAt === null; i++)
+      await new Promise((r) => setTimeout(r, 10))
     expect((await ctx.store.findClient('tc_cached'))?.revokedAt).toBe('2026-04-04T00:00:00Z')
   })
 })
@@ -98,7 +99,13 @@ pgSuite(`revocations when NOTIFY is lost [postgres]${TEST_DATABASE_URL ? '' : ' 
   beforeAll(async () => {
     base = await openTestStore('postgres')
     // Another server process on the same database, with a short cache TTL.
-    other = await openStore({ databaseUrl: base.env.TICKETS_DATABASE_URL!, dataDir: '', poolSize: 2, cacheClients: true, clientCacheTtlMs: TTL_MS })
+    other = await openStore({
+      databaseUrl: base.env.TICKETS_DATABASE_URL!,
+      dataDir: '',
+      poolSize: 2,
+      cacheClients: true,
+      clientCacheTtlMs: TTL_MS,
+    })
   })
   afterAll(async () => {
     await other?.close()

@@ -59,7 +59,9 @@ suite(`PostgreSQL behind a black hole${TEST_DATABASE_URL ? '' : ' [set TICKETS_T
   }, 30_000)
 
   it('lets the server cancel a slow statement first: 503 query-timeout, and the connection stays usable', async () => {
-    await expect(store.db.executeQuery({ sql: 'SELECT pg_sleep(1)', parameters: [], query: { kind: 'RawNode' } } as never)).rejects.toMatchObject({ code: '57014' })
+    await expect(
+      store.db.executeQuery({ sql: 'SELECT pg_sleep(1)', parameters: [], query: { kind: 'RawNode' } } as never),
+    ).rejects.toMatchObject({ code: '57014' })
     expect((await list()).statusCode).toBe(200)
   })
 })

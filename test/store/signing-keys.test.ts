@@ -37,7 +37,11 @@ describeEachStore('signing keys', (ctx) => {
       expect((await slow.verificationKey(before, now))?.kid).toBe(before)
       await expect.poll(() => quick.current.kid).toBe(rotated.kid)
       // Compared as instants: the store writes RFC 3339 with trailing fractional zeros trimmed.
-      const states = (await ctx.store.listSigningKeys()).map((key) => [key.kid, keyState(key, now), key.retiresAt && Date.parse(key.retiresAt)])
+      const states = (await ctx.store.listSigningKeys()).map((key) => [
+        key.kid,
+        keyState(key, now),
+        key.retiresAt && Date.parse(key.retiresAt),
+      ])
       expect(states).toEqual([
         [rotated.kid, 'current', null],
         [before, 'verifying', now.getTime() + (TTL + 300) * 1000],

@@ -35,7 +35,11 @@ describeEachStore(
     })
 
     it('breaks created_at ties by id ascending', async () => {
-      const page = await listTickets(ctx.store.db, A, parseTicketQuery('created_after=2024-05-05T05:05:04Z&created_before=2024-05-05T05:05:06Z'))
+      const page = await listTickets(
+        ctx.store.db,
+        A,
+        parseTicketQuery('created_after=2024-05-05T05:05:04Z&created_before=2024-05-05T05:05:06Z'),
+      )
       expect(page.tickets.map((t) => t.ticket_number)).toEqual([9000001, 9000002, 9000003])
     })
 
@@ -54,21 +58,43 @@ describeEachStore(
       const target = EDGE_TICKETS[1]!
       const before = await ctx.store.getTicketDocument(A, target.id)
       const seen: string[] = []
-      const refused = await ctx.store.updateTicket(A, target.id, { external_reference: 'nope' }, { now, precondition: (current) => (seen.push(current), false) })
+      const refused = await ctx.store.updateTicket(
+        A,
+        target.id,
+        { external_reference: 'nope' },
+        { now, precondition: (current) => (seen.push(current), false) },
+      )
       expect(seen).toEqual([before])
       expect(refused).toEqual({ status: 'precondition-failed', document: before })
       expect((await getTicket(ctx.store.db, A, target.id))?.external_reference).toBe('')
       const outcome = await ctx.store.updateTicket(A, target.id, { external_reference: 'INV-1', externally_processed: true }, { now })
       expect(outcome).toEqual({
         status: 'updated',
-        document: JSON.stringify({ ...target, external_reference: 'INV-1', externally_processed: true, updated_at: '2026-01-02T03:04:05.678Z' }),
+        document: JSON.stringify({
+          ...target,
+          external_reference: 'INV-1',
+          externally_processed: true,
+          updated_at: '2026-01-02T03:04:05.678Z',
+        }),
       })
       expect(await ctx.store.getTicketDocument(A, target.id)).toBe((outcome as { document: string }).document)
     })
 
     it('serializes a page in the database byte for byte as JSON.stringify would, with next only when more follow', async () => {
-      await ctx.store.updateTicket(A, EDGE_TICKETS[2]!.id, { external_reference: 'q"\\\n\t\u0001\u2028é😀' }, { now: new Date('2026-01-03T00:00:00Z') })
-      for (const q of ['', 'limit=1000', 'sort_by[finished_at]=desc&sort_by[ticket_number]=asc&limit=7', 'state=closed&limit=3&offset=2', 'limit=0', 'offset=1000']) {
+      await ctx.store.updateTicket(
+        A,
+        EDGE_TICKETS[2]!.id,
+        { external_reference: 'q"\\\n\t\u0001\u2028é😀' },
+        { now: new Date('2026-01-03T00:00:00Z') },
+      )
+      for (const q of [
+        '',
+        'limit=1000',
+        'sort_by[finished_at]=desc&sort_by[ticket_number]=asc&limit=7',
+        'state=closed&limit=3&offset=2',
+        'limit=0',
+        'offset=1000',
+      ]) {
         const query = parseTicketQuery(q)
         const [json, objects] = [await ctx.store.listTicketsJson(A, query), await listTickets(ctx.store.db, A, query)]
         expect(json.resultJson, q).toBe(JSON.stringify(objects.tickets))
@@ -80,10 +106,16 @@ describeEachStore(
     })
 
     it('keeps every stored document equal to its ticket after inserts, updates by import, and patches', async () => {
-      const changed = { ...SEED[3]!, ticket: { ...SEED[3]!.ticket, customer_reference: 'changed by import', updated_at: '2026-02-01T00:00:00.000001Z' } }
+      const changed = {
+        ...SEED[3]!,
+        ticket: { ...SEED[3]!.ticket, customer_reference: 'changed by import', updated_at: '2026-02-01T00:00:00.000001Z' },
+      }
       expect(await ctx.store.importTickets(once([{ line: 1, ...changed }]))).toEqual({ inserted: 0, updated: 1, unchanged: 0 })
       await ctx.store.updateTicket(A, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date('2026-03-01T00:00:00.5Z') })
-      const rows = await ctx.store.db.selectFrom('tickets').select([...TICKET_COLUMNS, 'doc']).execute()
+      const rows = await ctx.store.db
+        .selectFrom('tickets')
+        .select([...TICKET_COLUMNS, 'doc'])
+        .execute()
       expect(rows).toHaveLength(SEED.length)
       for (const { doc, ...row } of rows) expect(doc).toBe(JSON.stringify(rowToTicket(row)))
     })
@@ -134,13 +166,21 @@ describeEachStore(
     it('keeps one signing key per store until a rotation', async () => {
       const first = () => ({ kid: 'primary', secret: 'x'.repeat(43), encrypted: false })
       const keys = await ctx.store.listSigningKeys(first)
-      expect(keys).toEqual([{ kid: 'primary', secret: expect.any(String), encrypted: false, createdAt: expect.any(String), retiresAt: null }])
+      expect(keys).toEqual([
+        { kid: 'primary', secret: expect.any(String), encrypted: false, createdAt: expect.any(String), retiresAt: null },
+      ])
       expect(await ctx.store.listSigningKeys(() => ({ kid: 'other', secret: 'y'.repeat(43), encrypted: false }))).toEqual(keys)
       expect(keys[0]!.secret.length).toBeGreaterThanOrEqual(32)
     })
 
     it('creates, finds, lists and revokes clients', async () => {
-      const created = await ctx.store.createClient({ clientId: 'tc_test', providerId: PROVIDER_A, name: 'n', scopes: ['tickets:read'], secretHash: 'h' })
+      const created = await ctx.store.createClient({
+        clientId: 'tc_test',
+        providerId: PROVIDER_A,
+        name: 'n',
+        scopes: ['tickets:read'],
+        secretHash: 'h',
+      })
       expect(created).toMatchObject({ clientId: 'tc_test', scopes: ['tickets:read'], revokedAt: null })
       expect(await ctx.store.findClient('tc_test')).toEqual(created)
       expect(await ctx.store.revokeClient('tc_test', new Date('2026-01-01T00:00:00Z'))).toBe(true)

@@ -23,7 +23,13 @@ describeEachStore(
     it('the PATCH update changes nothing when named with another provider', async () => {
       const target = EDGE_TICKETS[0]!
       const before = await ctx.store.getTicketDocument(A, target.id)
-      const row = await updateTicketRow(ctx.store.db, PROVIDER_B, target.id, { external_reference: 'stolen', externally_processed: true }, new Date())
+      const row = await updateTicketRow(
+        ctx.store.db,
+        PROVIDER_B,
+        target.id,
+        { external_reference: 'stolen', externally_processed: true },
+        new Date(),
+      )
       expect(row).toBeUndefined()
       expect(await ctx.store.getTicketDocument(A, target.id)).toBe(before)
       // The owner's update goes through.

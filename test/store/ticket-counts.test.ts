@@ -23,13 +23,28 @@ function queries(): string[] {
   const random = seededRandom(99)
   const instant = () => new Date(Date.parse('2026-11-10T00:00:00Z') + Math.floor(random() * 20 * 86_400_000)).toISOString()
   const customer = tickets[0]!.customer_id
-  const list = ['', 'state=closed', 'state=pending,in_progress&externally_processed=false', 'externally_processed=true', `customer_id=${customer}`, `customer_id=${customer}&state=closed,cancelled&externally_processed=false`]
+  const list = [
+    '',
+    'state=closed',
+    'state=pending,in_progress&externally_processed=false',
+    'externally_processed=true',
+    `customer_id=${customer}`,
+    `customer_id=${customer}&state=closed,cancelled&externally_processed=false`,
+  ]
   for (let i = 0; i < 6; i++) {
     const [a, b] = [instant(), instant()].sort()
-    list.push(`created_after=${a}`, `created_before=${b}&state=closed`, `created_after=${a}&created_before=${b}`, `updated_after=${a}&updated_before=${b}&externally_processed=false`)
+    list.push(
+      `created_after=${a}`,
+      `created_before=${b}&state=closed`,
+      `created_after=${a}&created_before=${b}`,
+      `updated_after=${a}&updated_before=${b}&externally_processed=false`,
+    )
   }
   // Same-day and inverted ranges.
-  list.push('created_after=2026-11-15T01:00:00Z&created_before=2026-11-15T23:00:00Z', 'updated_after=2026-11-20T00:00:00Z&updated_before=2026-11-12T00:00:00Z')
+  list.push(
+    'created_after=2026-11-15T01:00:00Z&created_before=2026-11-15T23:00:00Z',
+    'updated_after=2026-11-20T00:00:00Z&updated_before=2026-11-12T00:00:00Z',
+  )
   return list
 }
 
@@ -68,9 +83,16 @@ describeEachStore('maintained ticket counts', (ctx) => {
     const now = new Date('2026-12-01T12:00:00Z')
     await ctx.store.updateTicket({ providerId: PROVIDER_A }, tickets[200]!.id, { externally_processed: true }, { now })
     await Promise.all(
-      tickets.slice(300, 360).map((t, i) =>
-        ctx.store.updateTicket({ providerId: PROVIDER_A }, t.id, { externally_processed: i % 2 === 0, external_reference: `R${i}` }, { now }),
-      ),
+      tickets
+        .slice(300, 360)
+        .map((t, i) =>
+          ctx.store.updateTicket(
+            { providerId: PROVIDER_A },
+            t.id,
+            { externally_processed: i % 2 === 0, external_reference: `R${i}` },
+            { now },
+          ),
+        ),
     )
     await expectCountsExact(ctx)
   })
@@ -82,11 +104,20 @@ describeEachStore('maintained ticket counts', (ctx) => {
       ctx.store.importTickets(batches(asImport(more, PROVIDER_B))),
       ctx.store.importTickets(batches(asImport(evenMore, PROVIDER_B))),
     ])
-    await ctx.store.db.deleteFrom('tickets').where('id', 'in', more.slice(0, 40).map((t) => t.id)).execute()
+    await ctx.store.db
+      .deleteFrom('tickets')
+      .where(
+        'id',
+        'in',
+        more.slice(0, 40).map((t) => t.id),
+      )
+      .execute()
     await expectCountsExact(ctx)
   })
 
   it('refuse TRUNCATE, which would bypass them', async () => {
-    await expect(ctx.store.db.executeQuery({ sql: 'TRUNCATE tickets', parameters: [], query: { kind: 'RawNode' } } as never)).rejects.toThrow(/TRUNCATE/)
+    await expect(
+      ctx.store.db.executeQuery({ sql: 'TRUNCATE tickets', parameters: [], query: { kind: 'RawNode' } } as never),
+    ).rejects.toThrow(/TRUNCATE/)
   })
 })

@@ -71,11 +71,7 @@ export interface StoreContext {
  * Runs `suite` once per store kind, each against its own fresh store. `setup` runs once after
  * the store opens (seed data there).
  */
-export function describeEachStore(
-  name: string,
-  suite: (context: StoreContext) => void,
-  setup?: (store: Store) => Promise<void>,
-): void {
+export function describeEachStore(name: string, suite: (context: StoreContext) => void, setup?: (store: Store) => Promise<void>): void {
   for (const kind of ['embedded', 'postgres'] as const) {
     if (!STORE_KINDS.includes(kind)) {
       describe.skip(`${name} [${kind}: set TICKETS_TEST_DATABASE_URL to run]`, () => suite(placeholder(kind)))

@@ -38,6 +38,16 @@ it('runs at most `limit` tasks, queues `queue` more in order and refuses the res
 
 it('frees the slot when a task fails', async () => {
   const limit = new ConcurrencyLimit(1, 0)
-  await expect(limit.run(() => Promise.reject(new Error('boom')), () => new Error('busy'))).rejects.toThrow('boom')
-  expect(await limit.run(async () => 'next', () => new Error('busy'))).toBe('next')
+  await expect(
+    limit.run(
+      () => Promise.reject(new Error('boom')),
+      () => new Error('busy'),
+    ),
+  ).rejects.toThrow('boom')
+  expect(
+    await limit.run(
+      async () => 'next',
+      () => new Error('busy'),
+    ),
+  ).toBe('next')
 })

@@ -49,7 +49,30 @@ describe('loadConfig', () => {
   })
 
   it('treats empty values as unset', () => {
-    const names = ['TICKETS_DATABASE_URL', 'TICKETS_DATA_DIR', 'PORT', 'HOST', 'TICKETS_LOG_LEVEL', 'TICKETS_SIGNING_SECRET', 'TICKETS_KEY_ENCRYPTION_KEY', 'TICKETS_POOL_SIZE', 'TICKETS_STATEMENT_TIMEOUT_MS', 'TICKETS_TRUST_PROXY', 'TICKETS_DEMO', 'TICKETS_RATE_LIMIT', 'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT', 'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS', 'TICKETS_CLIENT_CONCURRENCY', 'TICKETS_REDIS_URL', 'TICKETS_REQUEST_TIMEOUT_MS', 'TICKETS_HEADERS_TIMEOUT_MS', 'TICKETS_KEEP_ALIVE_TIMEOUT_MS', 'TICKETS_MAX_CONNECTIONS', 'TICKETS_SHUTDOWN_TIMEOUT_MS', 'TICKETS_METRICS_PORT']
+    const names = [
+      'TICKETS_DATABASE_URL',
+      'TICKETS_DATA_DIR',
+      'PORT',
+      'HOST',
+      'TICKETS_LOG_LEVEL',
+      'TICKETS_SIGNING_SECRET',
+      'TICKETS_KEY_ENCRYPTION_KEY',
+      'TICKETS_POOL_SIZE',
+      'TICKETS_STATEMENT_TIMEOUT_MS',
+      'TICKETS_TRUST_PROXY',
+      'TICKETS_DEMO',
+      'TICKETS_RATE_LIMIT',
+      'TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT',
+      'TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS',
+      'TICKETS_CLIENT_CONCURRENCY',
+      'TICKETS_REDIS_URL',
+      'TICKETS_REQUEST_TIMEOUT_MS',
+      'TICKETS_HEADERS_TIMEOUT_MS',
+      'TICKETS_KEEP_ALIVE_TIMEOUT_MS',
+      'TICKETS_MAX_CONNECTIONS',
+      'TICKETS_SHUTDOWN_TIMEOUT_MS',
+      'TICKETS_METRICS_PORT',
+    ]
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
 
@@ -105,7 +128,12 @@ describe('loadConfig', () => {
   })
 
   it('accepts the postgresql:// scheme and the upper bounds', () => {
-    const env = { TICKETS_DATABASE_URL: 'postgresql://localhost/tickets', PORT: '65535', TICKETS_STATEMENT_TIMEOUT_MS: '3600000', TICKETS_TRUST_PROXY: 'false' }
+    const env = {
+      TICKETS_DATABASE_URL: 'postgresql://localhost/tickets',
+      PORT: '65535',
+      TICKETS_STATEMENT_TIMEOUT_MS: '3600000',
+      TICKETS_TRUST_PROXY: 'false',
+    }
     expect(loadConfig(env)).toMatchObject({
       databaseUrl: 'postgresql://localhost/tickets',
       port: 65535,
@@ -143,14 +171,18 @@ describe('loadConfig', () => {
       expect(loadConfig({ TICKETS_KEY_ENCRYPTION_KEY: raw }).keyEncryptionKey).toEqual(KEK)
   })
 
-  it.each(['not a key', 'abcd', KEK.toString('hex').slice(2), `${KEK.toString('hex')}00`, Buffer.alloc(31).toString('base64'), Buffer.alloc(33).toString('base64')])(
-    'refuses TICKETS_KEY_ENCRYPTION_KEY=%j: not 32 bytes',
-    (raw) => {
-      expect(problems({ TICKETS_KEY_ENCRYPTION_KEY: raw })).toEqual([
-        'TICKETS_KEY_ENCRYPTION_KEY must be 32 bytes in base64 or hex (e.g. openssl rand -base64 32)',
-      ])
-    },
-  )
+  it.each([
+    'not a key',
+    'abcd',
+    KEK.toString('hex').slice(2),
+    `${KEK.toString('hex')}00`,
+    Buffer.alloc(31).toString('base64'),
+    Buffer.alloc(33).toString('base64'),
+  ])('refuses TICKETS_KEY_ENCRYPTION_KEY=%j: not 32 bytes', (raw) => {
+    expect(problems({ TICKETS_KEY_ENCRYPTION_KEY: raw })).toEqual([
+      'TICKETS_KEY_ENCRYPTION_KEY must be 32 bytes in base64 or hex (e.g. openssl rand -base64 32)',
+    ])
+  })
 
   it.each(['80.0', ' 80', '80 ', '1e3', '0x50', '+80', 'eighty'])('refuses PORT=%j: integers are plain decimal', (port) => {
     expect(problems({ PORT: port })).toEqual(['PORT must be an integer from 0 to 65535'])
@@ -230,7 +262,9 @@ describe('describeConfig', () => {
     expect(shown({ TICKETS_DATABASE_URL: 'postgres://tickets:s3cr3t@db.example:5432/tickets' })['TICKETS_DATABASE_URL']).toBe(
       'postgres://***@db.example:5432/tickets',
     )
-    expect(shown({ TICKETS_DATABASE_URL: 'postgresql://db.example/tickets' })['TICKETS_DATABASE_URL']).toBe('postgresql://db.example/tickets')
+    expect(shown({ TICKETS_DATABASE_URL: 'postgresql://db.example/tickets' })['TICKETS_DATABASE_URL']).toBe(
+      'postgresql://db.example/tickets',
+    )
   })
 
   it('hides the Redis password', () => {
@@ -254,11 +288,17 @@ describe('describeConfig', () => {
   })
 
   it('hides credentials passed as query parameters, and keeps the harmless ones', () => {
-    const url = 'postgres://db.example/tickets?sslmode=verify-full&password=s3cr3t&sslpassword=k3yp4ss&sslkey=/keys/client.key&application_name=tickets&PassWord=x2'
+    const url =
+      'postgres://db.example/tickets?sslmode=verify-full&password=s3cr3t&sslpassword=k3yp4ss&sslkey=/keys/client.key&application_name=tickets&PassWord=x2'
     const value = shown({ TICKETS_DATABASE_URL: url })['TICKETS_DATABASE_URL']
-    expect(value).toBe('postgres://db.example/tickets?sslmode=verify-full&password=***&sslpassword=***&sslkey=***&application_name=tickets&PassWord=***')
-    for (const secret of ['s3cr3t', 'k3yp4ss', 'client.key', 'x2']) expect(JSON.stringify(describeConfig(loadConfig({ TICKETS_DATABASE_URL: url })))).not.toContain(secret)
-    expect(shown({ TICKETS_DATABASE_URL: 'postgres://u:pw@db/t?sslmode=require' })['TICKETS_DATABASE_URL']).toBe('postgres://***@db/t?sslmode=require')
+    expect(value).toBe(
+      'postgres://db.example/tickets?sslmode=verify-full&password=***&sslpassword=***&sslkey=***&application_name=tickets&PassWord=***',
+    )
+    for (const secret of ['s3cr3t', 'k3yp4ss', 'client.key', 'x2'])
+      expect(JSON.stringify(describeConfig(loadConfig({ TICKETS_DATABASE_URL: url })))).not.toContain(secret)
+    expect(shown({ TICKETS_DATABASE_URL: 'postgres://u:pw@db/t?sslmode=require' })['TICKETS_DATABASE_URL']).toBe(
+      'postgres://***@db/t?sslmode=require',
+    )
   })
 
   it('hides every part of a password that contains an unencoded "@"', () => {

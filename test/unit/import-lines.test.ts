@@ -32,7 +32,11 @@ async function readAll(lines: string[], options: { provider?: string; batchSize?
   const batches: ImportTicket[][] = []
   let failure: unknown
   try {
-    for await (const batch of readImportBatches(Readable.from(lines.map((l) => `${l}\n`)), options.provider ?? PROVIDER_A, options.batchSize))
+    for await (const batch of readImportBatches(
+      Readable.from(lines.map((l) => `${l}\n`)),
+      options.provider ?? PROVIDER_A,
+      options.batchSize,
+    ))
       batches.push(batch)
   } catch (error) {
     failure = error
@@ -47,11 +51,21 @@ describe('parseImportLine', () => {
 
   it('normalises offset timestamps to UTC and trims fraction zeros', () => {
     const parsed = parseImportLine(
-      line(ticket({ created_at: '2024-03-01T12:00:00.500+02:00', assigned_at: '2024-03-01t10:05:00z', updated_at: '2024-03-01T06:00:00-05:00' })),
+      line(
+        ticket({
+          created_at: '2024-03-01T12:00:00.500+02:00',
+          assigned_at: '2024-03-01t10:05:00z',
+          updated_at: '2024-03-01T06:00:00-05:00',
+        }),
+      ),
       1,
       PROVIDER_A,
     )
-    expect(parsed.ticket).toMatchObject({ created_at: '2024-03-01T10:00:00.5Z', assigned_at: '2024-03-01T10:05:00Z', updated_at: '2024-03-01T11:00:00Z' })
+    expect(parsed.ticket).toMatchObject({
+      created_at: '2024-03-01T10:00:00.5Z',
+      assigned_at: '2024-03-01T10:05:00Z',
+      updated_at: '2024-03-01T11:00:00Z',
+    })
   })
 
   it('lowercases uppercase UUIDs', () => {
@@ -85,7 +99,11 @@ describe('parseImportLine', () => {
     ['missing field', without('created_at'), 'created_at: is required'],
     ['unknown field', { ...ticket(), priority: 1 }, 'priority: is not a Ticket field'],
     ['provider_id of the wrong type', { ...ticket(), provider_id: 5 }, 'provider_id: must be a UUID string'],
-    ['malformed provider_id', { ...ticket(), provider_id: 'a' }, 'provider_id: must be a UUID such as 497f6eca-6276-4993-bfeb-53cbbbba6f08'],
+    [
+      'malformed provider_id',
+      { ...ticket(), provider_id: 'a' },
+      'provider_id: must be a UUID such as 497f6eca-6276-4993-bfeb-53cbbbba6f08',
+    ],
     ['string for an integer', ticket({ ticket_number: '5' as never }), 'ticket_number: must be integer'],
     ['fraction for an integer', ticket({ vehicle_model_id: 1.5 }), 'vehicle_model_id: must be integer'],
     ['integer beyond 2^53', ticket({ ticket_number: 2 ** 53 }), 'ticket_number: must be an integer within ±(2^53-1)'],
@@ -101,7 +119,11 @@ describe('parseImportLine', () => {
     ['impossible date', ticket({ finished_at: '2023-02-29T11:00:00Z' }), 'finished_at: must match format "date-time"'],
     ['year 0000', ticket({ created_at: '0000-01-01T00:00:00Z' }), 'created_at: is not a valid calendar date (0000-01-01)'],
     ['leap second', ticket({ updated_at: '2024-03-01T23:59:60Z' }), 'updated_at: is not a valid time of day (23:59:60)'],
-    ['nanoseconds', ticket({ updated_at: '2024-03-01T11:00:00.123456789Z' }), 'updated_at: must have at most 6 fractional second digits (microseconds)'],
+    [
+      'nanoseconds',
+      ticket({ updated_at: '2024-03-01T11:00:00.123456789Z' }),
+      'updated_at: must have at most 6 fractional second digits (microseconds)',
+    ],
   ])('refuses a %s as `line N: <field>: <reason>`', (_what, value, message) => {
     expect(refusal(line(value))).toBe(`line 7: ${message}`)
   })
@@ -115,20 +137,47 @@ describe('parseImportLine', () => {
     ['cancelled ticket without a reason', { state: 'cancelled' }, 'cancel_reason_id: is required for a cancelled ticket'],
     ['closed ticket without finished_at', { finished_at: null }, 'finished_at: is required for a closed ticket'],
     ['pending ticket with finished_at', { state: 'pending' }, 'finished_at: must be null for a pending ticket'],
-    ['prepared ticket with a customer channel', { state: 'prepared', finished_at: null }, 'customer_channel_id: must be null for a prepared ticket'],
+    [
+      'prepared ticket with a customer channel',
+      { state: 'prepared', finished_at: null },
+      'customer_channel_id: must be null for a prepared ticket',
+    ],
     ['pending ticket without a vin', { state: 'pending', finished_at: null, vin: null }, 'vin: is required for a pending ticket'],
-    ['in_progress ticket without an operator', { state: 'in_progress', finished_at: null, operator_id: null }, 'operator_id: is required for an in_progress ticket'],
-    ['in_progress ticket never assigned', { state: 'in_progress', finished_at: null, assigned_at: null }, 'assigned_at: is required for an in_progress ticket'],
-    ['outsourced ticket not flagged outsourced', { state: 'outsourced', finished_at: null }, 'outsourced: must be true for an outsourced ticket'],
-    ['update before creation', { created_at: '2024-03-01T10:00:00Z', updated_at: '2024-03-01T09:59:59.999999Z' }, 'updated_at: must not be before created_at'],
-    ['update before creation by a fraction', { created_at: '2024-03-01T10:00:00.5Z', updated_at: '2024-03-01T10:00:00Z' }, 'updated_at: must not be before created_at'],
+    [
+      'in_progress ticket without an operator',
+      { state: 'in_progress', finished_at: null, operator_id: null },
+      'operator_id: is required for an in_progress ticket',
+    ],
+    [
+      'in_progress ticket never assigned',
+      { state: 'in_progress', finished_at: null, assigned_at: null },
+      'assigned_at: is required for an in_progress ticket',
+    ],
+    [
+      'outsourced ticket not flagged outsourced',
+      { state: 'outsourced', finished_at: null },
+      'outsourced: must be true for an outsourced ticket',
+    ],
+    [
+      'update before creation',
+      { created_at: '2024-03-01T10:00:00Z', updated_at: '2024-03-01T09:59:59.999999Z' },
+      'updated_at: must not be before created_at',
+    ],
+    [
+      'update before creation by a fraction',
+      { created_at: '2024-03-01T10:00:00.5Z', updated_at: '2024-03-01T10:00:00Z' },
+      'updated_at: must not be before created_at',
+    ],
   ])('refuses a %s', (_what, overrides, message) => {
     expect(refusal(line(ticket(overrides)))).toBe(`line 7: ${message}`)
   })
 
   it('compares created_at and updated_at as instants, whatever their offsets', () => {
     const t = ticket({ created_at: '2024-03-01T12:00:00+02:00', updated_at: '2024-03-01T10:00:00Z' })
-    expect(parseImportLine(line(t), 1, PROVIDER_A).ticket).toMatchObject({ created_at: '2024-03-01T10:00:00Z', updated_at: '2024-03-01T10:00:00Z' })
+    expect(parseImportLine(line(t), 1, PROVIDER_A).ticket).toMatchObject({
+      created_at: '2024-03-01T10:00:00Z',
+      updated_at: '2024-03-01T10:00:00Z',
+    })
   })
 
   it('accepts a valid ticket in every state', () => {
@@ -146,10 +195,16 @@ describe('parseImportLine', () => {
 
 describe('readImportBatches', () => {
   it('yields batches of the requested size, the last one partial, never an empty one', async () => {
-    const five = await readAll([1, 2, 3, 4, 5].map((n) => line(numbered(n))), { batchSize: 2 })
+    const five = await readAll(
+      [1, 2, 3, 4, 5].map((n) => line(numbered(n))),
+      { batchSize: 2 },
+    )
     expect(five.failure).toBeUndefined()
     expect(five.batches.map((b) => b.map((t) => t.line))).toEqual([[1, 2], [3, 4], [5]])
-    const four = await readAll([1, 2, 3, 4].map((n) => line(numbered(n))), { batchSize: 2 })
+    const four = await readAll(
+      [1, 2, 3, 4].map((n) => line(numbered(n))),
+      { batchSize: 2 },
+    )
     expect(four.batches.map((b) => b.length)).toEqual([2, 2])
   })
 
@@ -160,7 +215,10 @@ describe('readImportBatches', () => {
   it('skips blank lines but keeps counting them in line numbers', async () => {
     const { batches, failure } = await readAll(['', line(numbered(1)), '   ', '\t', line(numbered(2))])
     expect(failure).toBeUndefined()
-    expect(batches.flat().map((t) => [t.line, t.ticket.ticket_number])).toEqual([[2, 5001], [5, 5002]])
+    expect(batches.flat().map((t) => [t.line, t.ticket.ticket_number])).toEqual([
+      [2, 5001],
+      [5, 5002],
+    ])
   })
 
   it('reads CRLF line endings and text split across chunks', async () => {
@@ -177,7 +235,10 @@ describe('readImportBatches', () => {
     expect(batches).toEqual([])
     expect(failure).toBeInstanceOf(ImportFailedError)
     const failed = failure as ImportFailedError
-    expect(failed.errors.map((e) => e.message)).toEqual(['line 2: (line): is not valid JSON', 'line 4: vin: is required for a closed ticket'])
+    expect(failed.errors.map((e) => e.message)).toEqual([
+      'line 2: (line): is not valid JSON',
+      'line 4: vin: is required for a closed ticket',
+    ])
     expect(failed.moreErrors).toBe(false)
     expect(failed.message).toBe('line 2: (line): is not valid JSON\nline 4: vin: is required for a closed ticket')
   })
@@ -196,7 +257,10 @@ describe('readImportBatches', () => {
     const attempt = (async () => {
       for await (const batch of readImportBatches(Readable.from(source()), PROVIDER_A)) batches.push(batch)
     })()
-    const failure = await attempt.then(() => undefined, (error: unknown) => error)
+    const failure = await attempt.then(
+      () => undefined,
+      (error: unknown) => error,
+    )
     expect(failure).toBeInstanceOf(ImportFailedError)
     const failed = failure as ImportFailedError
     expect(failed.errors).toHaveLength(MAX_REPORTED_ERRORS)

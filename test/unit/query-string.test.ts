@@ -31,7 +31,10 @@ describe('splitQueryString', () => {
   it('reads a key without "=" as an empty value, like "key="', () => {
     expect(splitQueryString('vin')).toEqual([['vin', '']])
     expect(splitQueryString('vin=')).toEqual([['vin', '']])
-    expect(splitQueryString('vin&limit=1')).toEqual([['vin', ''], ['limit', '1']])
+    expect(splitQueryString('vin&limit=1')).toEqual([
+      ['vin', ''],
+      ['limit', '1'],
+    ])
   })
 
   it('splits at the first "=" only', () => {

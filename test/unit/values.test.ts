@@ -115,8 +115,7 @@ describe('parseBoolean', () => {
 })
 
 describe('parseDateTime', () => {
-  const FORMAT =
-    'must be an RFC 3339 date-time with seconds and a zone, e.g. 2023-03-15T08:34:28Z or 2023-03-15T10:34:28+02:00'
+  const FORMAT = 'must be an RFC 3339 date-time with seconds and a zone, e.g. 2023-03-15T08:34:28Z or 2023-03-15T10:34:28+02:00'
 
   it.each([
     ['2023-03-15T08:34:28Z', '2023-03-15T08:34:28Z'],
@@ -156,9 +155,7 @@ describe('parseDateTime', () => {
   })
 
   it('refuses more than 6 fractional digits rather than rounding them away', () => {
-    expect(refusal(parseDateTime, '2023-03-15T08:34:28.1234567Z')).toBe(
-      'must have at most 6 fractional second digits (microseconds)',
-    )
+    expect(refusal(parseDateTime, '2023-03-15T08:34:28.1234567Z')).toBe('must have at most 6 fractional second digits (microseconds)')
   })
 
   it.each([
@@ -208,7 +205,13 @@ describe('instantKey', () => {
 
   it('orders instants correctly where comparing the normalised strings would not', () => {
     // As plain strings ".5Z" sorts before "Z" ('.' < 'Z'): the key fixes that.
-    const instants = ['2024-07-01T12:00:01Z', '2024-07-01T12:00:00.5Z', '2024-07-01T12:00:00Z', '2024-07-01T12:00:00.05Z', '0999-01-01T00:00:00Z']
+    const instants = [
+      '2024-07-01T12:00:01Z',
+      '2024-07-01T12:00:00.5Z',
+      '2024-07-01T12:00:00Z',
+      '2024-07-01T12:00:00.05Z',
+      '0999-01-01T00:00:00Z',
+    ]
     const sorted = [...instants].sort((a, b) => (instantKey(a) < instantKey(b) ? -1 : instantKey(a) > instantKey(b) ? 1 : 0))
     expect(sorted).toEqual([
       '0999-01-01T00:00:00Z',

@@ -34,13 +34,20 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-export function idempotencyKeyOf(header: string | string[] | undefined, method: string, path: string, body: unknown): IdempotencyKey | undefined {
+export function idempotencyKeyOf(
+  header: string | string[] | undefined,
+  method: string,
+  path: string,
+  body: unknown,
+): IdempotencyKey | undefined {
   if (header === undefined) return undefined
   if (Array.isArray(header) || !KEY.test(header))
     throw new AppError('invalid-header', 'Idempotency-Key must be one value of 1 to 255 visible ASCII characters.', {
       errors: [{ in: 'header', name: 'idempotency-key', detail: 'must be 1 to 255 visible ASCII characters, sent once' }],
     })
-  const fingerprint = createHash('sha256').update(`${method} ${path}\n${canonical(body ?? {})}`).digest('base64url')
+  const fingerprint = createHash('sha256')
+    .update(`${method} ${path}\n${canonical(body ?? {})}`)
+    .digest('base64url')
   return { key: header, fingerprint }
 }
 

@@ -107,7 +107,11 @@ async function changesFor(ledger: TicketLedger, locked: LockedTicket, action: Ac
           `This ticket was cancelled for reason ${ticket.cancel_reason_id}${reason ? ` ("${reason.name}")` : ', which is not in the catalogue'}, which does not allow reopening.`,
         )
       if (ticket.parent_ticket_id !== null)
-        throw notAllowed('reopen', ticket.state, 'This ticket was outsourced to you and that outsource has ended; the provider that outsourced it decides what happens next.')
+        throw notAllowed(
+          'reopen',
+          ticket.state,
+          'This ticket was outsourced to you and that outsource has ended; the provider that outsourced it decides what happens next.',
+        )
       return { state: 'pending' as const, cancel_reason_id: null, finished_at: null }
     }
     default:

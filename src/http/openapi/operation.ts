@@ -29,7 +29,11 @@ function response(described: ResponseDoc | string, schema: unknown): Json {
   return {
     description: described.description,
     ...(described.headers
-      ? { headers: Object.fromEntries(Object.entries(described.headers).map(([name, header]) => [name, { schema: toDocumentSchema(header) }])) }
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(described.headers).map(([name, header]) => [name, { schema: toDocumentSchema(header) }]),
+          ),
+        }
       : {}),
     ...(body ? { content: { 'application/json': { schema: toDocumentSchema(body) } } } : {}),
   }
@@ -82,7 +86,13 @@ export function describeOperation(route: RecordedRoute): DescribedOperation | un
   return {
     path: openApiPath(route.url),
     method: singleMethod(route).toLowerCase(),
-    pathParameters: pathParameters.map(({ name, description, schema }) => ({ name, in: 'path', required: true, description, schema: toDocumentSchema(schema) })),
+    pathParameters: pathParameters.map(({ name, description, schema }) => ({
+      name,
+      in: 'path',
+      required: true,
+      description,
+      schema: toDocumentSchema(schema),
+    })),
     operation,
   }
 }

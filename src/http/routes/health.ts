@@ -23,11 +23,16 @@ export function registerHealthRoutes(app: FastifyInstance, context: AppContext):
   }
   app.get('/readyz', { schema: { response: { 200: HealthSchema } }, config: { openapi: readyDoc } }, async () => {
     if (context.lifecycle.draining)
-      throw new AppError('shutting-down', 'The server is shutting down; send requests to another instance.', { headers: { 'retry-after': '5' } })
+      throw new AppError('shutting-down', 'The server is shutting down; send requests to another instance.', {
+        headers: { 'retry-after': '5' },
+      })
     try {
       await context.store.ping()
     } catch (error) {
-      throw fromDatabaseError(error) ?? new AppError('store-unavailable', 'The ticket store does not answer.', { headers: { 'retry-after': '5' } })
+      throw (
+        fromDatabaseError(error) ??
+        new AppError('store-unavailable', 'The ticket store does not answer.', { headers: { 'retry-after': '5' } })
+      )
     }
     return { status: 'ready', store: context.store.kind }
   })

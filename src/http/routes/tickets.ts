@@ -84,16 +84,20 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
       304: { description: 'The ticket still matches the If-None-Match entity tag.' },
     },
   }
-  typed.get(TICKET_PATH, { preValidation: checkTarget, config: { scope: 'tickets:read', openapi: getTicketDoc } }, async (request, reply) => {
-    const id = ticketIdOf(request)
-    // The stored document is the body: no row to map, nothing to serialize (TicketSchema still
-    // defines it, in the OpenAPI document and the tests that validate live responses).
-    const document = await getTicketDocument(context.store, request.principal, id)
-    const etag = documentEtag(document)
-    reply.header('etag', etag)
-    if (!noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null)
-    return reply.type('application/json; charset=utf-8').send(document)
-  })
+  typed.get(
+    TICKET_PATH,
+    { preValidation: checkTarget, config: { scope: 'tickets:read', openapi: getTicketDoc } },
+    async (request, reply) => {
+      const id = ticketIdOf(request)
+      // The stored document is the body: no row to map, nothing to serialize (TicketSchema still
+      // defines it, in the OpenAPI document and the tests that validate live responses).
+      const document = await getTicketDocument(context.store, request.principal, id)
+      const etag = documentEtag(document)
+      reply.header('etag', etag)
+      if (!noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null)
+      return reply.type('application/json; charset=utf-8').send(document)
+    },
+  )
 
   const updateTicketDoc: OperationDoc = {
     operationId: 'updateTicket',
@@ -112,7 +116,11 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
   }
   typed.patch(
     TICKET_PATH,
-    { preValidation: checkTarget, schema: { body: TicketPatchSchema, response: { 200: TicketSchema } }, config: { scope: 'tickets:write', openapi: updateTicketDoc } },
+    {
+      preValidation: checkTarget,
+      schema: { body: TicketPatchSchema, response: { 200: TicketSchema } },
+      config: { scope: 'tickets:write', openapi: updateTicketDoc },
+    },
     async (request, reply) => {
       const id = ticketIdOf(request)
       const ifMatch = request.headers['if-match']

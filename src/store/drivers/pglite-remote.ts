@@ -38,7 +38,10 @@ const AUTH_TIMEOUT_MS = 5_000
 const isAuthFrame = (frame: unknown): frame is AuthFrame =>
   typeof frame === 'object' && frame !== null && typeof (frame as AuthFrame).auth === 'string'
 const isQueryFrame = (frame: unknown): frame is QueryFrame =>
-  typeof frame === 'object' && frame !== null && typeof (frame as QueryFrame).sql === 'string' && Array.isArray((frame as QueryFrame).parameters)
+  typeof frame === 'object' &&
+  frame !== null &&
+  typeof (frame as QueryFrame).sql === 'string' &&
+  Array.isArray((frame as QueryFrame).parameters)
 const isReplyFrame = (frame: unknown): frame is ReplyFrame =>
   typeof frame === 'object' &&
   frame !== null &&

@@ -77,8 +77,20 @@ function applyDelta({ table, key }: CountTable, sources: Array<['new_rows' | 'ol
 
 function triggerFunction(operation: 'insert' | 'update' | 'delete'): string {
   const sources: Array<['new_rows' | 'old_rows', 1 | -1]> =
-    operation === 'insert' ? [['new_rows', 1]] : operation === 'delete' ? [['old_rows', -1]] : [['old_rows', -1], ['new_rows', 1]]
-  const referencing = operation === 'insert' ? 'NEW TABLE AS new_rows' : operation === 'delete' ? 'OLD TABLE AS old_rows' : 'OLD TABLE AS old_rows NEW TABLE AS new_rows'
+    operation === 'insert'
+      ? [['new_rows', 1]]
+      : operation === 'delete'
+        ? [['old_rows', -1]]
+        : [
+            ['old_rows', -1],
+            ['new_rows', 1],
+          ]
+  const referencing =
+    operation === 'insert'
+      ? 'NEW TABLE AS new_rows'
+      : operation === 'delete'
+        ? 'OLD TABLE AS old_rows'
+        : 'OLD TABLE AS old_rows NEW TABLE AS new_rows'
   return `
 CREATE FUNCTION tickets_count_${operation}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
