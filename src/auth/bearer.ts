@@ -20,7 +20,8 @@ function invalidToken(detail: string): AppError {
 
 export async function authenticate(
   authorization: string | undefined,
-  requiredScope: Scope,
+  /** The scope the operation needs; a list when any one of them will do. */
+  requiredScope: Scope | readonly Scope[],
   tokens: TokenService,
   store: ClientStore,
 ): Promise<Principal> {
@@ -34,10 +35,11 @@ export async function authenticate(
   const client = await store.findClient(claims.clientId)
   if (!client || client.revokedAt !== null || client.providerId !== claims.providerId)
     throw invalidToken('The client this token was issued to has been revoked.')
-  if (!claims.scopes.includes(requiredScope)) {
-    const detail = `This operation needs the ${requiredScope} scope.`
+  const acceptable: readonly Scope[] = typeof requiredScope === 'string' ? [requiredScope] : requiredScope
+  if (!acceptable.some((scope) => claims.scopes.includes(scope))) {
+    const detail = `This operation needs the ${acceptable.join(' or ')} scope.`
     throw new AppError('insufficient-scope', detail, {
-      headers: { 'www-authenticate': bearerChallenge('insufficient_scope', detail, requiredScope) },
+      headers: { 'www-authenticate': bearerChallenge('insufficient_scope', detail, acceptable.join(' ')) },
     })
   }
   return { clientId: client.clientId, providerId: client.providerId, scopes: claims.scopes.filter((s) => client.scopes.includes(s)) }

@@ -1,10 +1,8 @@
 // The ticket use cases. Tenancy is decided here and only here: every call is confined to the
 // principal's provider, and another provider's ticket is indistinguishable from a missing one.
 import type { Principal } from '../auth/bearer.js'
-import type { TicketPatch } from '../contract/ticket-patch.js'
 import { AppError } from '../errors/app-error.js'
 import type { TicketPageJson, TicketReads } from '../store/ticket-reads.js'
-import type { TicketWrites } from '../store/ticket-writes.js'
 import type { TicketQuery } from './ticket-query.js'
 import { encodeCursor } from './cursor.js'
 import { fromDatabaseError } from '../errors/db-errors.js'
@@ -47,19 +45,4 @@ export async function getTicketDocument(store: TicketReads, principal: Principal
   const document = await store.getTicketDocument({ providerId: principal.providerId }, id)
   if (document === undefined) throw notFound(id)
   return document
-}
-
-/** The write use case: returns the updated ticket's stored document, the body GET now sends. */
-export async function updateTicket(
-  store: TicketWrites,
-  principal: Principal,
-  id: string,
-  patch: TicketPatch,
-  options: { now: Date; precondition?: (currentDocument: string) => boolean },
-): Promise<string> {
-  const outcome = await store.updateTicket({ providerId: principal.providerId }, id, patch, options)
-  if (outcome.status === 'not-found') throw notFound(id)
-  if (outcome.status === 'precondition-failed')
-    throw new AppError('precondition-failed', 'The ticket has changed since the ETag given in If-Match; fetch it again.')
-  return outcome.document
 }

@@ -1,8 +1,16 @@
-// What the HTTP API needs of the store, and nothing more: ticket reads and the PATCH write,
+// What the HTTP API needs of the store, and nothing more: ticket reads, the lifecycle's
+// transactions (PATCH included) and its reads,
 // API clients (token requests and bearer checks), and the readiness probe.
 import type { ClientStore } from '../store/client-store.js'
 import type { StoreHealth } from '../store/store-health.js'
 import type { TicketReads } from '../store/ticket-reads.js'
-import type { TicketWrites } from '../store/ticket-writes.js'
+import type { CancelReasonStore, OutsourceStore, TicketHistoryStore } from '../store/lifecycle-reads.js'
+import type { LedgerStore } from '../store/ticket-ledger.js'
 
-export type AppStore = TicketReads & TicketWrites & ClientStore & StoreHealth
+export type AppStore = TicketReads &
+  LedgerStore &
+  CancelReasonStore &
+  OutsourceStore &
+  TicketHistoryStore &
+  ClientStore &
+  StoreHealth

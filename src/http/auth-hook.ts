@@ -15,7 +15,7 @@ declare module 'fastify' {
  * Authenticates, counts the request against the client's rate limit, then waits for one of the
  * client's concurrency slots, held until the response is finished or the connection closes.
  */
-export function requireScope(context: AppContext, scope: Scope) {
+export function requireScope(context: AppContext, scope: Scope | readonly Scope[]) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     request.principal = await authenticate(request.headers.authorization, scope, context.tokens, context.store)
     // Every later log line of this request, its completion line included, names who asked.

@@ -10,8 +10,11 @@ declare module 'fastify' {
     bodyLimit?: number
     /** Token-endpoint problems also carry RFC 6749's `error` member. */
     oauthErrors?: boolean
-    /** The bearer-token scope the route requires: guards it (see guardScopedRoutes) and documents it. */
-    scope?: Scope
+    /**
+     * The bearer-token scope the route requires (a list: any one of them): guards it (see
+     * guardScopedRoutes) and documents it.
+     */
+    scope?: Scope | readonly Scope[]
     /** The route's OpenAPI operation; routes without one are left out of the document. */
     openapi?: OperationDoc
   }

@@ -8,6 +8,7 @@ import { ImportLineError } from '../domain/import-errors.js'
 import type { Database } from './database.js'
 import { LOCK_TIMEOUT_MS, limitLockWaits, waitingFor } from './lock-timeout.js'
 import type { ImportResult, ImportTicket } from './ticket-transfer.js'
+import { RECORD_COLUMNS } from './record-row.js'
 import { TICKET_COLUMNS } from './ticket-row.js'
 
 const STORED = [...TICKET_COLUMNS, 'provider_id'] as const
@@ -58,8 +59,10 @@ async function firstForeign(trx: Transaction<Database>): Promise<ImportLineError
 /** The staging table: the columns of tickets (its document is derived) plus the input line. */
 export async function createStaging(trx: Transaction<Database>): Promise<void> {
   await sql`CREATE TEMPORARY TABLE import_staging (LIKE tickets INCLUDING DEFAULTS, line bigint NOT NULL) ON COMMIT DROP`.execute(trx)
-  // The document is derived from the other columns by a trigger on tickets (migration 0005).
-  await sql`ALTER TABLE import_staging DROP COLUMN doc`.execute(trx)
+  // The document is derived from the other columns by a trigger on tickets (migration 0005);
+  // the lifecycle's own columns are not part of an import line (new rows take their defaults).
+  const notStaged = ['doc', ...RECORD_COLUMNS.filter((column) => !(STORED as readonly string[]).includes(column))]
+  await sql`ALTER TABLE import_staging ${sql.raw(notStaged.map((column) => `DROP COLUMN "${column}"`).join(', '))}`.execute(trx)
 }
 
 /**

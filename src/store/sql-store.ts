@@ -13,7 +13,8 @@ import { storeHealthSql } from './store-health-sql.js'
 import type { StoreKind } from './store-health.js'
 import { ticketReadsSql } from './ticket-reads-sql.js'
 import { ticketTransferSql } from './ticket-transfer-sql.js'
-import { ticketWritesSql } from './ticket-writes-sql.js'
+import { sqlLedgerStore } from './ticket-ledger-sql.js'
+import { lifecycleReads } from './lifecycle-reads-sql.js'
 
 export interface SqlStoreSetup {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
@@ -46,7 +47,8 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...(setup.poolStats ? { poolStats: setup.poolStats } : {}),
     ...storeHealthSql(kind, db),
     ...ticketReadsSql(db),
-    ...ticketWritesSql(db),
+    ...sqlLedgerStore(db),
+    ...lifecycleReads(db),
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),
     ...clientsSql(db, clientCache),
     ...signingKeysSql(db),

@@ -9,9 +9,20 @@ import type { SigningKeyStore } from './signing-key-store.js'
 import type { StoreHealth } from './store-health.js'
 import type { TicketReads } from './ticket-reads.js'
 import type { TicketTransfer } from './ticket-transfer.js'
-import type { TicketWrites } from './ticket-writes.js'
+import type { CancelReasonStore, OutsourceStore, PartnershipStore, TicketHistoryStore } from './lifecycle-reads.js'
+import type { LedgerStore } from './ticket-ledger.js'
 
-export interface Store extends TicketReads, TicketWrites, TicketTransfer, ClientStore, SigningKeyStore, StoreHealth {
+export interface Store
+  extends TicketReads,
+    LedgerStore,
+    CancelReasonStore,
+    OutsourceStore,
+    PartnershipStore,
+    TicketHistoryStore,
+    TicketTransfer,
+    ClientStore,
+    SigningKeyStore,
+    StoreHealth {
   /** The handle every resource module runs on; migrations (and tests' own queries) use it too. */
   readonly db: Db
   /** How busy the connection pool is, where the driver can tell (PostgreSQL), for metrics. */

@@ -26,15 +26,11 @@ const RETRYABLE = new Set(['40P01', '40001'])
 
 const lastEventId = sql<string | null>`(SELECT e.id FROM ticket_events e WHERE e.ticket_id = tickets.id ORDER BY e.id DESC LIMIT 1)`
 
-function eventRow(event: NewEvent) {
-  return {
-    id: event.id,
-    provider_id: event.providerId,
-    ticket_id: event.ticketId,
-    type: event.type,
-    occurred_at: event.occurredAt,
-    doc: event.doc,
-  }
+const EVENT_COLUMNS = ['id', 'provider_id', 'ticket_id', 'type', 'occurred_at', 'doc'] as const
+
+/** The event's row, one per row the statement's `source` CTE wrote (so none when it wrote none). */
+function eventFrom(source: 'changed' | 'inserted', event: NewEvent) {
+  return sql`SELECT ${event.id}, ${event.providerId}::uuid, ${event.ticketId}::uuid, ${event.type}, ${event.occurredAt}::timestamptz, ${event.doc} FROM ${sql.table(source)}`
 }
 
 function changeSet(changes: TicketChanges): Record<string, unknown> {
@@ -120,7 +116,8 @@ class SqlTicketLedger implements TicketLedger {
           .where('provider_id', '=', before.provider_id)
           .returning([...RECORD_COLUMNS, 'doc']),
       )
-      .with('appended', (db) => db.insertInto('ticket_events').values(eventRow(event)))
+      // Selected from the change, so a statement that matched no row appends no event.
+      .with('appended', (db) => db.insertInto('ticket_events').columns(EVENT_COLUMNS).expression(eventFrom('changed', event)))
       .selectFrom('changed')
       .selectAll()
       .executeTakeFirstOrThrow()
@@ -135,7 +132,7 @@ class SqlTicketLedger implements TicketLedger {
           .values(newTicketRow(ticket))
           .returning([...RECORD_COLUMNS, 'doc']),
       )
-      .with('appended', (db) => db.insertInto('ticket_events').values(eventRow(event)))
+      .with('appended', (db) => db.insertInto('ticket_events').columns(EVENT_COLUMNS).expression(eventFrom('inserted', event)))
       .selectFrom('inserted')
       .selectAll()
       .executeTakeFirstOrThrow()

@@ -289,17 +289,17 @@ describeEachStore(
       })
     })
 
-    it('needs the tickets:write scope: a read-only token gets 403 insufficient-scope', async () => {
+    it('needs the tickets:write or tickets:manage scope: a read-only token gets 403 insufficient-scope', async () => {
       const readOnly = await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])
       const target = await freshTicket()
       const response = await patch(target.id, { externally_processed: true }, bearer(readOnly))
       expectProblem(response, 403, {
         title: 'Forbidden',
         code: 'insufficient-scope',
-        detail: 'This operation needs the tickets:write scope.',
+        detail: 'This operation needs the tickets:write or tickets:manage scope.',
       })
       expect(response.headers['www-authenticate']).toContain('error="insufficient_scope"')
-      expect(response.headers['www-authenticate']).toContain('scope="tickets:write"')
+      expect(response.headers['www-authenticate']).toContain('scope="tickets:write tickets:manage"')
       expect(await stored(target.id)).toEqual(target)
     })
 

@@ -6,7 +6,7 @@ import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import { rowToTicket, TICKET_COLUMNS } from '../../src/store/ticket-row.js'
 import { describeEachStore } from '../support/stores.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, SEED, seedStore, ticket, ticketsOf } from '../support/fixtures.js'
-import { countTickets, getTicket, listTickets } from '../support/store-queries.js'
+import { countTickets, getTicket, listTickets, updateTicket } from '../support/store-queries.js'
 
 const A = { providerId: PROVIDER_A }
 const B = { providerId: PROVIDER_B }
@@ -30,7 +30,7 @@ describeEachStore(
 
     it('never returns another provider’s ticket', async () => {
       expect(await getTicket(ctx.store.db, B, EDGE_TICKETS[0]!.id)).toBeUndefined()
-      const outcome = await ctx.store.updateTicket(B, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date() })
+      const outcome = await updateTicket(ctx.store, B, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date() })
       expect(outcome).toEqual({ status: 'not-found' })
     })
 
@@ -58,7 +58,8 @@ describeEachStore(
       const target = EDGE_TICKETS[1]!
       const before = await ctx.store.getTicketDocument(A, target.id)
       const seen: string[] = []
-      const refused = await ctx.store.updateTicket(
+      const refused = await updateTicket(
+          ctx.store,
         A,
         target.id,
         { external_reference: 'nope' },
@@ -67,7 +68,7 @@ describeEachStore(
       expect(seen).toEqual([before])
       expect(refused).toEqual({ status: 'precondition-failed', document: before })
       expect((await getTicket(ctx.store.db, A, target.id))?.external_reference).toBe('')
-      const outcome = await ctx.store.updateTicket(A, target.id, { external_reference: 'INV-1', externally_processed: true }, { now })
+      const outcome = await updateTicket(ctx.store, A, target.id, { external_reference: 'INV-1', externally_processed: true }, { now })
       expect(outcome).toEqual({
         status: 'updated',
         document: JSON.stringify({
@@ -81,7 +82,8 @@ describeEachStore(
     })
 
     it('serializes a page in the database byte for byte as JSON.stringify would, with next only when more follow', async () => {
-      await ctx.store.updateTicket(
+      await updateTicket(
+          ctx.store,
         A,
         EDGE_TICKETS[2]!.id,
         { external_reference: 'q"\\\n\t\u0001\u2028é😀' },
@@ -111,7 +113,7 @@ describeEachStore(
         ticket: { ...SEED[3]!.ticket, customer_reference: 'changed by import', updated_at: '2026-02-01T00:00:00.000001Z' },
       }
       expect(await ctx.store.importTickets(once([{ line: 1, ...changed }]))).toEqual({ inserted: 0, updated: 1, unchanged: 0 })
-      await ctx.store.updateTicket(A, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date('2026-03-01T00:00:00.5Z') })
+      await updateTicket(ctx.store, A, EDGE_TICKETS[0]!.id, { externally_processed: true }, { now: new Date('2026-03-01T00:00:00.5Z') })
       const rows = await ctx.store.db
         .selectFrom('tickets')
         .select([...TICKET_COLUMNS, 'doc'])

@@ -5,7 +5,8 @@
 import { expect, it } from 'vitest'
 import { ImportLineError } from '../../src/domain/import-errors.js'
 import { createStaging, stage, upsertStaged } from '../../src/store/import-sql.js'
-import { updateTicketRow } from '../../src/store/update-sql.js'
+import { SYSTEM } from '../../src/domain/lifecycle/change.js'
+import { buildEvent } from '../../src/domain/lifecycle/events.js'
 import { EDGE_TICKETS, PROVIDER_A, PROVIDER_B, seedStore, ticket } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
 import { countTickets, getTicket } from '../support/store-queries.js'
@@ -20,21 +21,25 @@ async function* once<T>(batch: T[]) {
 describeEachStore(
   'writes scoped to the provider',
   (ctx) => {
-    it('the PATCH update changes nothing when named with another provider', async () => {
+    it('the ticket update changes nothing, and appends no event, when named with another provider', async () => {
       const target = EDGE_TICKETS[0]!
       const before = await ctx.store.getTicketDocument(A, target.id)
-      const row = await updateTicketRow(
-        ctx.store.db,
-        PROVIDER_B,
-        target.id,
-        { external_reference: 'stolen', externally_processed: true },
-        new Date(),
-      )
-      expect(row).toBeUndefined()
+      const now = new Date()
+      const write = (providerId: string, external_reference: string) =>
+        ctx.store.transact(async (ledger) => {
+          // Locked as its owner, then written naming whichever provider the caller says.
+          const locked = (await ledger.lockTicket(PROVIDER_A, target.id))!
+          const after = { ...locked.record, external_reference }
+          const event = buildEvent({ type: 'tickets.ticket.updated', before: locked.record, after, actor: SYSTEM, now, lastEventId: locked.lastEventId })
+          return ledger.updateTicket({ ...locked.record, provider_id: providerId }, { external_reference }, now, event)
+        })
+      await expect(write(PROVIDER_B, 'stolen')).rejects.toThrow()
       expect(await ctx.store.getTicketDocument(A, target.id)).toBe(before)
-      // The owner's update goes through.
-      const mine = await updateTicketRow(ctx.store.db, PROVIDER_A, target.id, { external_reference: 'mine' }, new Date())
-      expect(JSON.parse(mine!.doc).external_reference).toBe('mine')
+      expect(await ctx.store.ticketEvents(A, target.id, { limit: 10 })).toEqual([])
+      // The owner's update goes through, with its event.
+      const mine = await write(PROVIDER_A, 'mine')
+      expect(JSON.parse(mine.document).external_reference).toBe('mine')
+      expect(await ctx.store.ticketEvents(A, target.id, { limit: 10 })).toHaveLength(1)
     })
 
     it('the import upsert never touches another provider’s row, even past the checks, and names the line', async () => {

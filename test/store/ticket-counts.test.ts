@@ -9,6 +9,7 @@ import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import type { Ticket } from '../../src/contract/ticket.js'
 import { describeEachStore, type StoreContext } from '../support/stores.js'
 import { PROVIDER_A, PROVIDER_B } from '../support/fixtures.js'
+import { updateTicket } from '../support/store-queries.js'
 
 const tickets = [...generateTickets({ count: 600, seed: 5, providerId: PROVIDER_A, spanDays: 20, customers: 4 })]
 const others = [...generateTickets({ count: 200, seed: 6, providerId: PROVIDER_B, spanDays: 20, firstTicketNumber: 8_000_000 })]
@@ -81,12 +82,13 @@ describeEachStore('maintained ticket counts', (ctx) => {
 
   it('are exact after PATCHes, including concurrent ones', async () => {
     const now = new Date('2026-12-01T12:00:00Z')
-    await ctx.store.updateTicket({ providerId: PROVIDER_A }, tickets[200]!.id, { externally_processed: true }, { now })
+    await updateTicket(ctx.store, { providerId: PROVIDER_A }, tickets[200]!.id, { externally_processed: true }, { now })
     await Promise.all(
       tickets
         .slice(300, 360)
         .map((t, i) =>
-          ctx.store.updateTicket(
+          updateTicket(
+          ctx.store,
             { providerId: PROVIDER_A },
             t.id,
             { externally_processed: i % 2 === 0, external_reference: `R${i}` },

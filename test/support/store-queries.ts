@@ -1,7 +1,13 @@
 // Queries only tests need: tickets as objects (the product reads stored documents instead) and
 // plain counts. They run the SQL the store runs, straight on its Kysely handle, so a test can
 // look behind the API without the product carrying methods nobody else calls.
+import { SCOPES } from '../../src/contract/oauth.js'
 import type { Ticket } from '../../src/contract/ticket.js'
+import type { TicketPatch } from '../../src/contract/ticket-patch.js'
+import { patchTicket } from '../../src/domain/lifecycle/patch-ticket.js'
+import { isAppError } from '../../src/errors/app-error.js'
+import type { LedgerStore } from '../../src/store/ticket-ledger.js'
+import type { TicketReads } from '../../src/store/ticket-reads.js'
 import type { TicketQuery } from '../../src/domain/ticket-query.js'
 import { countTickets as countMatching } from '../../src/store/count-sql.js'
 import type { Db } from '../../src/store/database.js'
@@ -40,4 +46,33 @@ export async function countTickets(db: Db, providerId?: string): Promise<number>
   let query = db.selectFrom('tickets').select((eb) => eb.fn.countAll<string>().as('total'))
   if (providerId) query = query.where('provider_id', '=', providerId)
   return Number((await query.executeTakeFirstOrThrow()).total)
+}
+
+export type UpdateOutcome =
+  | { status: 'updated'; document: string }
+  | { status: 'not-found' }
+  | { status: 'precondition-failed'; document: string }
+
+/**
+ * The PATCH write as the API runs it (the lifecycle's patchTicket in one transaction, with its
+ * event), called as the store tests have always called it, on behalf of a client of `scope`'s
+ * provider holding every scope.
+ */
+export async function updateTicket(
+  store: LedgerStore & TicketReads,
+  scope: ProviderScope,
+  id: string,
+  patch: TicketPatch,
+  options: { now: Date; precondition?: (currentDocument: string) => boolean },
+): Promise<UpdateOutcome> {
+  const principal = { clientId: 'store-test', providerId: scope.providerId, scopes: [...SCOPES] }
+  try {
+    const written = await store.transact((ledger) => patchTicket(ledger, { principal, ...options }, id, patch))
+    return { status: 'updated', document: written.document }
+  } catch (error) {
+    if (!isAppError(error)) throw error
+    if (error.slug === 'ticket-not-found') return { status: 'not-found' }
+    if (error.slug === 'precondition-failed') return { status: 'precondition-failed', document: (await store.getTicketDocument(scope, id))! }
+    throw error
+  }
 }

@@ -61,7 +61,9 @@ export function describeOperation(route: RecordedRoute): DescribedOperation | un
     ...(doc.query ?? []),
     ...Object.entries(doc.headers ?? {}).map(([name, schema]) => ({ name, in: 'header' as const, schema })),
   ].map(parameter)
-  const security = doc.security ?? (config.scope ? [{ OAuth2: [config.scope] }] : undefined)
+  // A list of scopes is a choice: each is an alternative security requirement.
+  const scopes = config.scope === undefined ? [] : [config.scope].flat()
+  const security = doc.security ?? (scopes.length > 0 ? scopes.map((scope) => ({ OAuth2: [scope] })) : undefined)
   const described: Record<string, ResponseDoc | string> = {
     ...standardResponses({
       scoped: config.scope !== undefined,

@@ -8,7 +8,8 @@ import { TicketSchema } from '../../contract/ticket.js'
 import { TicketPatchSchema } from '../../contract/ticket-patch.js'
 import { queryStringOf, splitQueryString } from '../../domain/query-string.js'
 import { parseTicketQuery } from '../../domain/ticket-query.js'
-import { getTicketDocument, listTicketsJson, updateTicket } from '../../domain/tickets.js'
+import { assertPatchScopes, patchTicket } from '../../domain/lifecycle/patch-ticket.js'
+import { getTicketDocument, listTicketsJson } from '../../domain/tickets.js'
 import { type FieldError, parseUuid } from '../../domain/values.js'
 import { AppError } from '../../errors/app-error.js'
 import type { AppContext } from '../context.js'
@@ -44,7 +45,12 @@ function refuseQueryParameters(request: FastifyRequest): void {
  * through a response serializer, so a route's response schema only documents such a body
  * (the PATCH tests pin its bytes to GET's). Typed loosely: the schema's type is the object.
  */
-function sendDocument(reply: FastifyReply, document: string): FastifyReply {
+/** If-Match as the lifecycle's precondition: compared with the locked ticket's stored document. */
+export function preconditionOf(ifMatch: string | undefined) {
+  return ifMatch === undefined ? {} : { precondition: (document: string) => ifMatchHolds(ifMatch, documentEtag(document)) }
+}
+
+export function sendDocument(reply: FastifyReply, document: string): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(document)
 }
 
@@ -119,16 +125,16 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
     {
       preValidation: checkTarget,
       schema: { body: TicketPatchSchema, response: { 200: TicketSchema } },
-      config: { scope: 'tickets:write', openapi: updateTicketDoc },
+      config: { scope: ['tickets:write', 'tickets:manage'], openapi: updateTicketDoc },
     },
     async (request, reply) => {
       const id = ticketIdOf(request)
+      assertPatchScopes(request.body, request.principal.scopes)
       const ifMatch = request.headers['if-match']
       // If-Match is held against the tag GET gives: both come from the stored document.
-      const document = await updateTicket(context.store, request.principal, id, request.body, {
-        now: context.clock(),
-        ...(ifMatch !== undefined ? { precondition: (current) => ifMatchHolds(ifMatch, documentEtag(current)) } : {}),
-      })
+      const { document } = await context.store.transact((ledger) =>
+        patchTicket(ledger, { principal: request.principal, now: context.clock(), ...preconditionOf(ifMatch) }, id, request.body),
+      )
       request.log.info({ audit: 'ticket.updated', ticketId: id, fields: Object.keys(request.body) }, 'ticket updated')
       reply.header('etag', documentEtag(document))
       return sendDocument(reply, document)
