@@ -23,4 +23,18 @@ export const PATH_PARAMETERS: Record<string, PathParameter> = {
     invalid: 'The ticket id is not a UUID.',
     notFound: 'No such ticket for this client.',
   },
+  cancelReasonId: {
+    name: 'cancel-reason-id',
+    description: 'The identifier of the cancel reason.',
+    schema: Type.Integer({ format: 'int64', minimum: 1 }),
+    invalid: 'The cancel reason id is not a positive integer.',
+    notFound: 'No such cancel reason in the catalogue.',
+  },
+  outsourceId: {
+    name: 'outsource-id',
+    description: 'The identifier of the outsource.',
+    schema: Type.String({ format: 'uuid' }),
+    invalid: 'The outsource id is not a UUID.',
+    notFound: 'No such outsource made by your provider.',
+  },
 }

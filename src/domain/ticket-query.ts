@@ -43,7 +43,7 @@ export interface TicketQuery {
   echo: Record<string, unknown>
 }
 
-type Issue = ProblemError & { slug: ErrorSlug }
+export type Issue = ProblemError & { slug: ErrorSlug }
 
 const SORT_KEY = /^sort_by\[([^\]]*)\]$/
 
@@ -159,7 +159,7 @@ function parseSortKey(
   return { field: field as SortField, direction: direction as SortDirection }
 }
 
-function toAppError(issues: Issue[]): AppError {
+export function toAppError(issues: Issue[]): AppError {
   const slugs = new Set(issues.map((issue) => issue.slug))
   const slug = slugs.size === 1 ? issues[0]!.slug : 'invalid-query'
   const errors = issues.map(({ slug: _slug, ...error }) => error)

@@ -17,16 +17,31 @@ interface AjvError {
   params: Record<string, unknown>
 }
 
-function bodyError(error: AjvError): ProblemError {
+/** The members a route's body schema declares (for naming what an unknown member could have been). */
+export type BodyMembers = readonly string[] | undefined
+
+function bodyError(error: AjvError, members: BodyMembers): ProblemError {
   const member = error.instancePath.slice(1).split('/')[0] ?? ''
+  const isPatch = members === undefined || members.join() === PATCHABLE.join()
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(error.params.additionalProperty)
-      const detail = (TICKET_FIELDS as string[]).includes(name)
-        ? 'is read-only'
-        : `is not a member of a ticket patch; patchable members are ${PATCHABLE.join(', ')}`
-      return { in: 'body', name, detail }
+      if (isPatch)
+        return {
+          in: 'body',
+          name,
+          detail: (TICKET_FIELDS as string[]).includes(name)
+            ? 'is read-only'
+            : `is not a member of a ticket patch; patchable members are ${PATCHABLE.join(', ')}`,
+        }
+      return {
+        in: 'body',
+        name,
+        detail: members.length > 0 ? `is not a member of this request; its members are ${members.join(', ')}` : 'is not a member of this request, which takes none',
+      }
     }
+    case 'required':
+      return { in: 'body', name: String(error.params.missingProperty), detail: 'is required' }
     case 'minProperties':
       return { in: 'body', name: 'body', detail: `must set at least one of ${PATCHABLE.join(', ')}` }
     case 'type':
@@ -35,15 +50,33 @@ function bodyError(error: AjvError): ProblemError {
         : { in: 'body', name: 'body', detail: 'must be a JSON object' }
     case 'maxLength':
       return { in: 'body', name: member, detail: `must be at most ${String(error.params.limit)} characters` }
+    case 'minLength':
+      return { in: 'body', name: member, detail: `must be at least ${String(error.params.limit)} characters` }
     case 'pattern':
-      return { in: 'body', name: member, detail: 'must not contain the NUL character' }
+      return {
+        in: 'body',
+        name: member,
+        detail: String(error.params.pattern).includes('u0000') ? 'must not contain the NUL character' : `must match ${String(error.params.pattern)}`,
+      }
+    case 'format':
+      return { in: 'body', name: member, detail: `must be a ${String(error.params.format)}` }
+    case 'minimum':
+      return { in: 'body', name: member, detail: `must be at least ${String(error.params.limit)}` }
+    case 'enum':
+    case 'const':
+    case 'anyOf':
+      return { in: 'body', name: member, detail: error.message ?? 'is not one of the allowed values' }
     default:
       return { in: 'body', name: member || 'body', detail: error.message ?? 'is invalid' }
   }
 }
 
-function fromValidation(error: FastifyError): AppError {
-  const errors = (error.validation as AjvError[]).map(bodyError)
+function fromValidation(error: FastifyError, members: BodyMembers): AppError {
+  // A union (e.g. 12v or 24v) reports each branch; one entry per member is enough.
+  const seen = new Set<string>()
+  const errors = (error.validation as AjvError[])
+    .map((ajvError) => bodyError(ajvError, members))
+    .filter((entry) => (seen.has(entry.name) ? false : (seen.add(entry.name), true)))
   const detail =
     errors.length === 1
       ? `The request body is invalid: ${errors[0]!.name} ${errors[0]!.detail}.`
@@ -51,8 +84,8 @@ function fromValidation(error: FastifyError): AppError {
   return new AppError('invalid-body', detail, { errors })
 }
 
-function fromFramework(error: FastifyError, accepts: string[], bodyLimit: number): AppError | undefined {
-  if (error.validation) return fromValidation(error)
+function fromFramework(error: FastifyError, accepts: string[], bodyLimit: number, members: BodyMembers): AppError | undefined {
+  if (error.validation) return fromValidation(error, members)
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload-too-large', `The request body is larger than the ${describeSize(bodyLimit)} limit.`)
@@ -70,9 +103,14 @@ function fromFramework(error: FastifyError, accepts: string[], bodyLimit: number
   return undefined
 }
 
-export function toAppError(error: unknown, accepts: string[] = [], bodyLimit = BODY_LIMIT_BYTES): AppError | undefined {
+export function toAppError(
+  error: unknown,
+  accepts: string[] = [],
+  bodyLimit = BODY_LIMIT_BYTES,
+  members?: BodyMembers,
+): AppError | undefined {
   if (isAppError(error)) return error
-  return fromDatabaseError(error) ?? fromFramework(error as FastifyError, accepts, bodyLimit)
+  return fromDatabaseError(error) ?? fromFramework(error as FastifyError, accepts, bodyLimit, members)
 }
 
 function problemOf(error: AppError): Problem {
@@ -108,7 +146,9 @@ const INTERNAL = new AppError('internal', 'An unexpected error occurred; it has 
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const config = (request.routeOptions.config ?? {}) as { oauthErrors?: boolean; accepts?: string[]; bodyLimit?: number }
-    const appError = toAppError(error, config.accepts ?? [], config.bodyLimit)
+    const bodySchema = request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined
+    const members = bodySchema?.properties ? Object.keys(bodySchema.properties) : undefined
+    const appError = toAppError(error, config.accepts ?? [], config.bodyLimit, members)
     if (!appError || appError.status >= 500) {
       request.log.error({ err: error, requestId: request.id }, 'request failed')
     } else if (isDataException(error)) {

@@ -11,6 +11,9 @@ import { registerDocsRoutes } from './routes/docs.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerTicketRoutes } from './routes/tickets.js'
+import { registerLifecycleRoutes } from './routes/lifecycle.js'
+import { registerCancelReasonRoutes } from './routes/cancel-reasons.js'
+import { registerOutsourceRoutes } from './routes/outsources.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -30,6 +33,9 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
       tickets.getDefaultJsonParser('error', 'error'),
     )
     registerTicketRoutes(tickets, context)
+    registerLifecycleRoutes(tickets, context)
+    registerCancelReasonRoutes(tickets, context)
+    registerOutsourceRoutes(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {

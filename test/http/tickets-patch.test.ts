@@ -13,7 +13,8 @@ const NOW = '2027-02-03T04:05:06.789Z'
 const UNKNOWN_ID = 'deadbeef-0000-4000-8000-000000000000'
 const JSON_TYPE = 'application/json'
 const MERGE_PATCH = 'application/merge-patch+json'
-const PATCHABLE = 'patchable members are external_reference and externally_processed'
+const PATCHABLE =
+  'patchable members are external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin'
 
 function expectProblem(response: LightMyRequestResponse, status: number, body: Record<string, unknown>) {
   expect(response.statusCode).toBe(status)

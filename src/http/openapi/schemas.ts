@@ -1,6 +1,20 @@
 // TypeBox schemas as they appear in the OpenAPI document: plain JSON, with the shared shapes
 // as components referenced by $ref.
 import { HealthSchema } from '../../contract/health.js'
+import { CancelReasonSchema } from '../../contract/cancel-reason.js'
+import { OutsourceSchema } from '../../contract/outsource.js'
+import { NewTicketSchema } from '../../contract/ticket-create.js'
+import { TicketEventListSchema, TicketEventSchema } from '../../contract/ticket-event.js'
+import {
+  CancelBodySchema,
+  CloseBodySchema,
+  EmptyBodySchema,
+  JoinBodySchema,
+  OutsourceBodySchema,
+  SubmitBodySchema,
+} from '../../contract/transitions.js'
+import { CancelReasonListSchema } from '../routes/cancel-reasons.js'
+import { OutsourceListSchema } from '../routes/outsources.js'
 import { TicketListSchema } from '../../contract/list-tickets.js'
 import { TokenRequestSchema, TokenResponseSchema } from '../../contract/oauth.js'
 import { ProblemSchema } from '../../contract/problem.js'
@@ -19,6 +33,19 @@ const COMPONENTS: Record<string, unknown> = {
   TokenRequest: TokenRequestSchema,
   TokenResponse: TokenResponseSchema,
   Health: HealthSchema,
+  NewTicket: NewTicketSchema,
+  TicketEvent: TicketEventSchema,
+  TicketEventList: TicketEventListSchema,
+  CancelReason: CancelReasonSchema,
+  CancelReasonList: CancelReasonListSchema,
+  Outsource: OutsourceSchema,
+  OutsourceList: OutsourceListSchema,
+  SubmitTicket: SubmitBodySchema,
+  JoinTicket: JoinBodySchema,
+  CloseTicket: CloseBodySchema,
+  CancelTicket: CancelBodySchema,
+  OutsourceTicket: OutsourceBodySchema,
+  NoBody: EmptyBodySchema,
 }
 const COMPONENT_NAMES = new Map(Object.entries(COMPONENTS).map(([name, schema]) => [schema, name]))
 

@@ -1,4 +1,4 @@
-// The Tickets resource: list, read, and the write-back of the two externally owned fields.
+// The Tickets resource: list, read, and the PATCH of a ticket's writable fields.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
@@ -6,13 +6,12 @@ import { TICKET_LIST_PARAMETERS } from '../../contract/list-query-parameters.js'
 import { TicketListSchema } from '../../contract/list-tickets.js'
 import { TicketSchema } from '../../contract/ticket.js'
 import { TicketPatchSchema } from '../../contract/ticket-patch.js'
-import { queryStringOf, splitQueryString } from '../../domain/query-string.js'
+import { queryStringOf } from '../../domain/query-string.js'
 import { parseTicketQuery } from '../../domain/ticket-query.js'
 import { assertPatchScopes, patchTicket } from '../../domain/lifecycle/patch-ticket.js'
 import { getTicketDocument, listTicketsJson } from '../../domain/tickets.js'
-import { type FieldError, parseUuid } from '../../domain/values.js'
-import { AppError } from '../../errors/app-error.js'
 import type { AppContext } from '../context.js'
+import { pathId, refuseQueryParameters } from '../route-params.js'
 import { documentEtag, ifMatchHolds, noneMatch } from '../etag.js'
 import { listResponseBody } from '../list-body.js'
 import type { OperationDoc } from '../openapi/operation-doc.js'
@@ -20,25 +19,7 @@ import type { OperationDoc } from '../openapi/operation-doc.js'
 export const TICKETS_PATH = '/v2/tickets/tickets'
 export const TICKET_PATH = '/v2/tickets/tickets/:ticketId'
 
-function ticketIdOf(request: FastifyRequest): string {
-  const raw = (request.params as { ticketId: string }).ticketId
-  try {
-    return parseUuid(raw)
-  } catch (error) {
-    throw new AppError('invalid-path', `The ticket id "${raw}" is not a UUID.`, {
-      errors: [{ in: 'path', name: 'ticket-id', detail: (error as FieldError).message }],
-    })
-  }
-}
-
-/** Single-ticket operations take no query parameters; a stray one is refused, not ignored. */
-function refuseQueryParameters(request: FastifyRequest): void {
-  const names = [...new Set(splitQueryString(queryStringOf(request.url)).map(([name]) => name))]
-  if (names.length > 0)
-    throw new AppError('invalid-query', `This operation takes no query parameters (got ${names.join(', ')}).`, {
-      errors: names.map((name) => ({ in: 'query' as const, name, detail: 'is not a parameter of this endpoint' })),
-    })
-}
+const ticketIdOf = (request: FastifyRequest) => pathId(request, 'ticketId')
 
 /**
  * Sends a stored document as the body, as it is. A string with a JSON content type never goes
