@@ -110,7 +110,7 @@ class Emitter {
     if (Array.isArray(schema.enum)) return union(schema.enum.map(literal))
     for (const keyword of ['anyOf', 'oneOf'] as const) {
       const members = schema[keyword]
-      if (Array.isArray(members)) return union(members.map((member, i) => this.type(member as Json, indent, `${context}.${keyword}[${i}]`)))
+      if (Array.isArray(members)) return union(members.map((member, i) => this.type(member as Json, indent, `${context}Option${i + 1}`)))
     }
     if (Array.isArray(schema.type)) return union(schema.type.map((type) => this.type({ ...schema, type }, indent, context)))
 
@@ -131,6 +131,10 @@ class Emitter {
       }
       case 'object':
         return this.objectType(schema, indent, context)
+      case undefined:
+        // The empty schema (any JSON value), e.g. a change's old and new values.
+        if (Object.keys(schema).every((key) => VALIDATION_ONLY.has(key))) return 'unknown'
+        throw new Error(`${context}: a schema without a type`)
       default:
         throw new Error(`${context}: unsupported type ${JSON.stringify(schema.type)}`)
     }

@@ -242,6 +242,292 @@ export interface Health {
   store?: string
 }
 
+/** A new ticket. `vin` is required unless the ticket is prepared. */
+export interface NewTicket {
+  /** prepared: pre-filled for a customer to pick up (VIN optional); pending (default): ready for an operator. */
+  state?: 'prepared' | 'pending'
+  /**
+   * The customer the ticket is for.
+   * @format uuid
+   */
+  customer_id: string
+  /**
+   * The vehicle model.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number (17 characters). */
+  vin?: string
+  /**
+   * The connector the customer uses.
+   * @format uuid
+   */
+  customer_connector_id?: string
+  /**
+   * The connection used for the service.
+   * @format uuid
+   */
+  connection_id?: string
+  /** Voucher code: 4 to 8 capital letters or digits. */
+  voucher_code?: string
+  /** Reference added by the customer (at most 255 characters). */
+  customer_reference?: string
+  /** Reference of the preparer, e.g. an ERP order number (prepared tickets only; at most 255 characters). */
+  preparer_external_reference?: string
+}
+
+/** The ticket after the change. */
+export interface TicketEventPayloadTicket {
+  /** @format uuid */
+  id: string
+  /** @format int64 */
+  ticket_number: number
+  state: TicketState
+}
+
+/** The ticket this one was outsourced from (on the partner’s side). */
+export interface TicketEventPayloadParentTicket {
+  /** @format uuid */
+  id: string
+  /** @format int64 */
+  ticket_number: number
+}
+
+export interface TicketEventPayloadCustomer {
+  /** @format uuid */
+  id: string
+}
+
+export interface TicketEventPayload {
+  /** The ticket after the change. */
+  ticket: TicketEventPayloadTicket
+  /** The ticket this one was outsourced from (on the partner’s side). */
+  parent_ticket: TicketEventPayloadParentTicket | null
+  customer: TicketEventPayloadCustomer | null
+}
+
+export interface TicketEventActorOption1 {
+  type: 'client'
+  /** The API client that made the change. */
+  id: string
+}
+
+export interface TicketEventActorOption2 {
+  type: 'system'
+}
+
+export interface TicketEventChangesValue {
+  old: unknown
+  new: unknown
+}
+
+export interface TicketEvent {
+  /** Event identifier (a ULID); increasing along a ticket’s history. */
+  id: string
+  /** What happened. */
+  type: 'tickets.ticket.created' | 'tickets.ticket.submitted' | 'tickets.ticket.joined' | 'tickets.ticket.released' | 'tickets.ticket.closed' | 'tickets.ticket.cancelled' | 'tickets.ticket.reopened' | 'tickets.ticket.outsourced' | 'tickets.ticket.reclaimed' | 'tickets.ticket.updated'
+  /**
+   * When the change was made.
+   * @format date-time
+   */
+  occurred_at: string
+  payload: TicketEventPayload
+  /** Who made the change: an API client, or the platform itself (e.g. reflecting a partner). */
+  actor: TicketEventActorOption1 | TicketEventActorOption2
+  /** Each changed field with its old and new value (updated_at is implied by occurred_at). */
+  changes: Record<string, TicketEventChangesValue>
+}
+
+/** Applied query parameters, including defaults. */
+export interface TicketEventListQuery {
+  /** @default 25 */
+  limit: number
+  after_id?: string
+}
+
+export interface TicketEventList {
+  /** Applied query parameters, including defaults. */
+  query: TicketEventListQuery
+  /** The ticket’s events, oldest first. */
+  result: TicketEvent[]
+}
+
+export interface CancelReason {
+  /**
+   * Cancel reason identifier (what tickets name as cancel_reason_id).
+   * @format int64
+   */
+  id: number
+  /** What happened, e.g. "Operation too risky." */
+  name: string
+  /** Whether a ticket cancelled for this reason may be reopened. */
+  allows_ticket_reopening: boolean
+  /** Whether the customer caused the cancellation. */
+  customer_fault: boolean
+  /** Whether an operator may choose it; the others are applied by the platform. */
+  manually_applicable: boolean
+}
+
+/** Applied query parameters, including defaults. */
+export interface CancelReasonListQuery {
+  /**
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * @format int64
+   * @default 0
+   */
+  offset: number
+  [member: string]: unknown
+}
+
+export interface CancelReasonList {
+  /** Applied query parameters, including defaults. */
+  query: CancelReasonListQuery
+  result: CancelReason[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+export interface Outsource {
+  /**
+   * Outsource identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Your ticket that was outsourced.
+   * @format uuid
+   */
+  ticket_id: string
+  /**
+   * The partnered provider servicing it.
+   * @format uuid
+   */
+  provider_id: string
+  /** The state of the partner’s ticket. */
+  state: 'pending' | 'in_progress' | 'closed' | 'cancelled'
+  /**
+   * The ticket number at the partner.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * When the partner’s first operator joined.
+   * @format date-time
+   */
+  assigned_at: string | null
+  /**
+   * Only for cancelled outsources.
+   * @format int32
+   */
+  cancel_reason_id: number | null
+  /** @format date-time */
+  created_at: string
+  /**
+   * Only for closed or cancelled outsources.
+   * @format date-time
+   */
+  finished_at: string | null
+  /**
+   * Messenger channel with the partner’s operator.
+   * @format uuid
+   */
+  operator_channel_id: string
+}
+
+/** Applied query parameters, including defaults. */
+export interface OutsourceListQuery {
+  /** @format uuid */
+  ticket_id?: string
+  state?: 'pending' | 'in_progress' | 'closed' | 'cancelled'
+  /** @format uuid */
+  provider_id?: string
+  /**
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * @format int64
+   * @default 0
+   */
+  offset: number
+  [member: string]: unknown
+}
+
+export interface OutsourceList {
+  /** Applied query parameters, including defaults. */
+  query: OutsourceListQuery
+  result: Outsource[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+/** Hands a prepared ticket to the customer: it becomes pending. `vin` is required when the ticket has none. */
+export interface SubmitTicket {
+  /** Vehicle Identification Number (17 characters). */
+  vin?: string
+  /**
+   * The connector the customer uses.
+   * @format uuid
+   */
+  customer_connector_id?: string
+  /**
+   * The connection used for the service.
+   * @format uuid
+   */
+  connection_id?: string
+}
+
+/** An operator joins a pending ticket: it becomes in_progress. */
+export interface JoinTicket {
+  /**
+   * The operator who joins.
+   * @format uuid
+   */
+  operator_id: string
+}
+
+/** The operator finishes the service successfully: the ticket becomes closed. */
+export interface CloseTicket {
+  /** Reference added by the operator (at most 255 characters). */
+  operator_reference?: string
+  /** The vehicle battery voltage: 12v or 24v. */
+  vehicle_battery_voltage?: '12v' | '24v'
+}
+
+/** Cancels a prepared, pending or in-progress ticket. */
+export interface CancelTicket {
+  /**
+   * A manually applicable reason from /v2/tickets/cancel-reasons.
+   * @format int64
+   */
+  cancel_reason_id: number
+}
+
+/** Outsources a pending or in-progress ticket to a partnered provider: it becomes outsourced. */
+export interface OutsourceTicket {
+  /**
+   * A partnered provider that will service the ticket.
+   * @format uuid
+   */
+  provider_id: string
+}
+
+/** This action takes no members; the body may be absent. */
+export interface NoBody {
+
+}
+
 /** The query parameters of GET /v2/tickets/tickets (listTickets) as the API defines them. */
 export interface ListTicketsParameters {
   /** Only tickets with one of these cancel reasons (comma-separated or repeated). */
@@ -366,8 +652,22 @@ export const LIST_TICKETS_PARAMETERS = [
 /** Method and path of every operation, by operationId. */
 export const OPERATIONS = {
   listTickets: { method: 'GET', path: '/v2/tickets/tickets' },
+  createTicket: { method: 'POST', path: '/v2/tickets/tickets' },
   getTicket: { method: 'GET', path: '/v2/tickets/tickets/{ticket-id}' },
   updateTicket: { method: 'PATCH', path: '/v2/tickets/tickets/{ticket-id}' },
+  submitTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/submit' },
+  joinTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/join' },
+  releaseTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/release' },
+  closeTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/close' },
+  cancelTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/cancel' },
+  reopenTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/reopen' },
+  outsourceTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/outsource' },
+  reclaimTicket: { method: 'POST', path: '/v2/tickets/tickets/{ticket-id}/reclaim' },
+  listTicketEvents: { method: 'GET', path: '/v2/tickets/tickets/{ticket-id}/events' },
+  listCancelReasons: { method: 'GET', path: '/v2/tickets/cancel-reasons' },
+  getCancelReason: { method: 'GET', path: '/v2/tickets/cancel-reasons/{cancel-reason-id}' },
+  listOutsources: { method: 'GET', path: '/v2/tickets/outsources' },
+  getOutsource: { method: 'GET', path: '/v2/tickets/outsources/{outsource-id}' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },

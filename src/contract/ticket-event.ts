@@ -54,7 +54,13 @@ export const TicketEventSchema = Type.Object(
       { additionalProperties: false },
     ),
     actor: ActorSchema,
-    changes: Type.Record(Type.String(), Type.Object({ old: Type.Unknown(), new: Type.Unknown() }, { additionalProperties: false }), {
+    // A map by field name (JSON Schema additionalProperties, which the client generator reads).
+    changes: Type.Unsafe<Record<string, { old: unknown; new: unknown }>>({
+      type: 'object',
+      additionalProperties: Type.Object(
+        { old: Type.Unknown(), new: Type.Unknown() },
+        { additionalProperties: false, required: ['old', 'new'] },
+      ),
       description: 'Each changed field with its old and new value (updated_at is implied by occurred_at).',
     }),
   },

@@ -7,10 +7,4 @@ import type { TicketReads } from '../store/ticket-reads.js'
 import type { CancelReasonStore, OutsourceStore, TicketHistoryStore } from '../store/lifecycle-reads.js'
 import type { LedgerStore } from '../store/ticket-ledger.js'
 
-export type AppStore = TicketReads &
-  LedgerStore &
-  CancelReasonStore &
-  OutsourceStore &
-  TicketHistoryStore &
-  ClientStore &
-  StoreHealth
+export type AppStore = TicketReads & LedgerStore & CancelReasonStore & OutsourceStore & TicketHistoryStore & ClientStore & StoreHealth

@@ -37,7 +37,10 @@ function bodyError(error: AjvError, members: BodyMembers): ProblemError {
       return {
         in: 'body',
         name,
-        detail: members.length > 0 ? `is not a member of this request; its members are ${members.join(', ')}` : 'is not a member of this request, which takes none',
+        detail:
+          members.length > 0
+            ? `is not a member of this request; its members are ${members.join(', ')}`
+            : 'is not a member of this request, which takes none',
       }
     }
     case 'required':
@@ -56,7 +59,9 @@ function bodyError(error: AjvError, members: BodyMembers): ProblemError {
       return {
         in: 'body',
         name: member,
-        detail: String(error.params.pattern).includes('u0000') ? 'must not contain the NUL character' : `must match ${String(error.params.pattern)}`,
+        detail: String(error.params.pattern).includes('u0000')
+          ? 'must not contain the NUL character'
+          : `must match ${String(error.params.pattern)}`,
       }
     case 'format':
       return { in: 'body', name: member, detail: `must be a ${String(error.params.format)}` }

@@ -13,7 +13,8 @@ import type { CancelReasonStore, OutsourceStore, PartnershipStore, TicketHistory
 import type { LedgerStore } from './ticket-ledger.js'
 
 export interface Store
-  extends TicketReads,
+  extends
+    TicketReads,
     LedgerStore,
     CancelReasonStore,
     OutsourceStore,

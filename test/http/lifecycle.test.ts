@@ -24,7 +24,13 @@ describeEachStore('the ticket lifecycle', (ctx) => {
   })
 
   it('creates a pending ticket: 201, Location, ETag, and the fields the server decides', async () => {
-    const response = await a.post(TICKETS, { customer_id: CUSTOMER_X, vehicle_model_id: 12, vin: VIN, voucher_code: 'AB12', customer_reference: 'PO-7' })
+    const response = await a.post(TICKETS, {
+      customer_id: CUSTOMER_X,
+      vehicle_model_id: 12,
+      vin: VIN,
+      voucher_code: 'AB12',
+      customer_reference: 'PO-7',
+    })
     expect(response.statusCode).toBe(201)
     const ticket = response.json()
     expect(response.headers.location).toBe(`${TICKETS}/${ticket.id}`)
@@ -119,7 +125,11 @@ describeEachStore('the ticket lifecycle', (ctx) => {
     expect(events[1]!.changes).toMatchObject({ state: { old: 'pending', new: 'in_progress' }, operator_id: { old: null, new: OPERATOR_Y } })
     expect(events[3]!.changes).not.toHaveProperty('assigned_at')
     expect(events[4]).toMatchObject({
-      payload: { ticket: { id: ticket.id, ticket_number: ticket.ticket_number, state: 'closed' }, parent_ticket: null, customer: { id: CUSTOMER_X } },
+      payload: {
+        ticket: { id: ticket.id, ticket_number: ticket.ticket_number, state: 'closed' },
+        parent_ticket: null,
+        customer: { id: CUSTOMER_X },
+      },
       actor: { type: 'client' },
       occurred_at: '2027-05-06T07:08:09.123Z',
     })
@@ -131,7 +141,11 @@ describeEachStore('the ticket lifecycle', (ctx) => {
     const response = await a.act(ticket.id, 'close')
     expect(response.statusCode).toBe(409)
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
-    expect(response.json()).toMatchObject({ code: 'transition-not-allowed', state: 'pending', allowed_actions: ['join', 'cancel', 'outsource'] })
+    expect(response.json()).toMatchObject({
+      code: 'transition-not-allowed',
+      state: 'pending',
+      allowed_actions: ['join', 'cancel', 'outsource'],
+    })
     expect((await a.get(`${TICKETS}/${ticket.id}`)).body).toBe(before.body)
     expect(await a.events(ticket.id)).toHaveLength(1)
   })
@@ -230,7 +244,10 @@ describeEachStore('the ticket lifecycle', (ctx) => {
       payload: JSON.stringify({ customer_reference: 'x' }),
     })
     expect(refused.statusCode).toBe(403)
-    expect(refused.json()).toMatchObject({ code: 'insufficient-scope', errors: [{ name: 'customer_reference', detail: 'needs the tickets:manage scope' }] })
+    expect(refused.json()).toMatchObject({
+      code: 'insufficient-scope',
+      errors: [{ name: 'customer_reference', detail: 'needs the tickets:manage scope' }],
+    })
   })
 
   it('pages a ticket’s history with after_id and refuses bad parameters', async () => {

@@ -59,7 +59,7 @@ describeEachStore(
       const before = await ctx.store.getTicketDocument(A, target.id)
       const seen: string[] = []
       const refused = await updateTicket(
-          ctx.store,
+        ctx.store,
         A,
         target.id,
         { external_reference: 'nope' },
@@ -83,7 +83,7 @@ describeEachStore(
 
     it('serializes a page in the database byte for byte as JSON.stringify would, with next only when more follow', async () => {
       await updateTicket(
-          ctx.store,
+        ctx.store,
         A,
         EDGE_TICKETS[2]!.id,
         { external_reference: 'q"\\\n\t\u0001\u2028é😀' },

@@ -30,7 +30,14 @@ describeEachStore(
           // Locked as its owner, then written naming whichever provider the caller says.
           const locked = (await ledger.lockTicket(PROVIDER_A, target.id))!
           const after = { ...locked.record, external_reference }
-          const event = buildEvent({ type: 'tickets.ticket.updated', before: locked.record, after, actor: SYSTEM, now, lastEventId: locked.lastEventId })
+          const event = buildEvent({
+            type: 'tickets.ticket.updated',
+            before: locked.record,
+            after,
+            actor: SYSTEM,
+            now,
+            lastEventId: locked.lastEventId,
+          })
           return ledger.updateTicket({ ...locked.record, provider_id: providerId }, { external_reference }, now, event)
         })
       await expect(write(PROVIDER_B, 'stolen')).rejects.toThrow()

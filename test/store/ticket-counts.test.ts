@@ -88,7 +88,7 @@ describeEachStore('maintained ticket counts', (ctx) => {
         .slice(300, 360)
         .map((t, i) =>
           updateTicket(
-          ctx.store,
+            ctx.store,
             { providerId: PROVIDER_A },
             t.id,
             { externally_processed: i % 2 === 0, external_reference: `R${i}` },

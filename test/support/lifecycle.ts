@@ -19,7 +19,9 @@ export interface Platform {
   /** Runs an action and returns the response. */
   act(id: string, action: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>
   ticket(id: string): Promise<Ticket>
-  events(id: string): Promise<Array<{ id: string; type: string; payload: { ticket: { state: string } }; actor: unknown; changes: Record<string, unknown> }>>
+  events(
+    id: string,
+  ): Promise<Array<{ id: string; type: string; payload: { ticket: { state: string } }; actor: unknown; changes: Record<string, unknown> }>>
 }
 
 /** A client of `providerId` holding every scope, and helpers that use its token. */

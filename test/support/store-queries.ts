@@ -49,9 +49,7 @@ export async function countTickets(db: Db, providerId?: string): Promise<number>
 }
 
 export type UpdateOutcome =
-  | { status: 'updated'; document: string }
-  | { status: 'not-found' }
-  | { status: 'precondition-failed'; document: string }
+  { status: 'updated'; document: string } | { status: 'not-found' } | { status: 'precondition-failed'; document: string }
 
 /**
  * The PATCH write as the API runs it (the lifecycle's patchTicket in one transaction, with its
@@ -72,7 +70,8 @@ export async function updateTicket(
   } catch (error) {
     if (!isAppError(error)) throw error
     if (error.slug === 'ticket-not-found') return { status: 'not-found' }
-    if (error.slug === 'precondition-failed') return { status: 'precondition-failed', document: (await store.getTicketDocument(scope, id))! }
+    if (error.slug === 'precondition-failed')
+      return { status: 'precondition-failed', document: (await store.getTicketDocument(scope, id))! }
     throw error
   }
 }
