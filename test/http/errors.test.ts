@@ -71,10 +71,10 @@ describeEachStore(
         ['DELETE', ONE, ['GET', 'PATCH']],
         ['PUT', ONE, ['GET', 'PATCH']],
         ['POST', ONE, ['GET', 'PATCH']],
-        ['DELETE', LIST, ['GET']],
-        ['PUT', LIST, ['GET']],
-        ['POST', LIST, ['GET']],
-        ['PATCH', LIST, ['GET']],
+        ['DELETE', LIST, ['GET', 'POST']],
+        ['PUT', LIST, ['GET', 'POST']],
+        ['PATCH', LIST, ['GET', 'POST']],
+        ['GET', `${ONE}/join`, ['POST']],
         ['GET', '/oauth2/token', ['POST']],
       ]
       for (const [method, url, allowed] of cases) {

@@ -158,8 +158,8 @@ describeEachStore(
       await expectRefused(
         {},
         400,
-        invalidBody('The request body is invalid: body must set at least one of external_reference, externally_processed.', [
-          { in: 'body', name: 'body', detail: 'must set at least one of external_reference, externally_processed' },
+        invalidBody('The request body is invalid: body must set at least one of external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin.', [
+          { in: 'body', name: 'body', detail: 'must set at least one of external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin' },
         ]),
       )
     })
