@@ -46,6 +46,11 @@ function singleMethod(route: RecordedRoute): string {
   return methods[0]!
 }
 
+function bodyRequired(body: unknown): boolean {
+  const { required = [], minProperties = 0 } = body as { required?: string[]; minProperties?: number }
+  return required.length > 0 || minProperties > 0
+}
+
 /** The operation a route documents, or undefined when it carries no `config.openapi`. */
 export function describeOperation(route: RecordedRoute): DescribedOperation | undefined {
   const config = route.config ?? {}
@@ -81,7 +86,13 @@ export function describeOperation(route: RecordedRoute): DescribedOperation | un
     ...(security ? { security } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(body
-      ? { requestBody: { required: true, content: Object.fromEntries(accepts.map((type) => [type, { schema: toDocumentSchema(body) }])) } }
+      ? {
+          requestBody: {
+            // A body whose schema asks for nothing may be left out (the route treats none as {}).
+            required: bodyRequired(body),
+            content: Object.fromEntries(accepts.map((type) => [type, { schema: toDocumentSchema(body) }])),
+          },
+        }
       : {}),
     responses: Object.fromEntries(Object.entries(described).map(([status, entry]) => [status, response(entry, serialized[status])])),
   }
