@@ -47,7 +47,17 @@ export type Issue = ProblemError & { slug: ErrorSlug }
 
 const SORT_KEY = /^sort_by\[([^\]]*)\]$/
 
-export function parseTicketQuery(queryString: string): TicketQuery {
+/** Restrictions for the collections that offer only part of the list's parameters. */
+export interface TicketQueryOptions {
+  /** The filters accepted (default: every filter of the registry); any other is an unknown parameter. */
+  filters?: readonly FilterName[]
+  /** false: no sort_by and no after (the default order applies, and sort_by is not echoed). */
+  ordering?: boolean
+}
+
+export function parseTicketQuery(queryString: string, options: TicketQueryOptions = {}): TicketQuery {
+  const allowed: ReadonlySet<string> | undefined = options.filters && new Set(options.filters)
+  const ordering = options.ordering ?? true
   const issues: Issue[] = []
   const report = (slug: ErrorSlug, name: string, detail: string) => issues.push({ slug, in: 'query', name, detail })
 
@@ -64,7 +74,7 @@ export function parseTicketQuery(queryString: string): TicketQuery {
   const page = { limit: PAGINATION.limit.default as number | bigint, offset: PAGINATION.offset.default as number | bigint }
 
   for (const [name, values] of byName) {
-    if (Object.hasOwn(FILTERS, name)) {
+    if (Object.hasOwn(FILTERS, name) && (!allowed || allowed.has(name))) {
       const def: FilterDef = FILTERS[name as FilterName]
       const value = parseFilter(name, def, values, report)
       if (value !== undefined) filters.push({ name: name as FilterName, def, value })
@@ -77,11 +87,11 @@ export function parseTicketQuery(queryString: string): TicketQuery {
         } catch (error) {
           report('invalid-pagination', name, (error as FieldError).message)
         }
-    } else if (name === 'after') {
+    } else if (name === 'after' && ordering) {
       if (values.length > 1) report('invalid-pagination', name, 'must be given at most once')
       else if (values[0] === '') report('invalid-pagination', name, 'must not be empty')
       else rawAfter = values[0]
-    } else if (name.startsWith('sort_by')) {
+    } else if (name.startsWith('sort_by') && ordering) {
       const key = parseSortKey(name, values, report)
       if (key) sort.push(key)
     } else {
@@ -104,7 +114,7 @@ export function parseTicketQuery(queryString: string): TicketQuery {
   for (const filter of filters) echo[filter.name] = filter.value
   echo.limit = page.limit
   echo.offset = page.offset
-  echo.sort_by = Object.fromEntries(appliedSort.map((key) => [key.field, key.direction]))
+  if (ordering) echo.sort_by = Object.fromEntries(appliedSort.map((key) => [key.field, key.direction]))
   if (rawAfter !== undefined) echo.after = rawAfter
   return { filters, sort: appliedSort, limit: Number(page.limit), offset: page.offset, ...(after ? { after } : {}), echo }
 }

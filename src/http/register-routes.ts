@@ -14,6 +14,7 @@ import { registerTicketRoutes } from './routes/tickets.js'
 import { registerLifecycleRoutes } from './routes/lifecycle.js'
 import { registerCancelReasonRoutes } from './routes/cancel-reasons.js'
 import { registerOutsourceRoutes } from './routes/outsources.js'
+import { registerStateCollectionRoutes } from './routes/state-collections.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -36,6 +37,7 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     registerLifecycleRoutes(tickets, context)
     registerCancelReasonRoutes(tickets, context)
     registerOutsourceRoutes(tickets, context)
+    registerStateCollectionRoutes(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {

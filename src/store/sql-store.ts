@@ -15,6 +15,7 @@ import { ticketReadsSql } from './ticket-reads-sql.js'
 import { ticketTransferSql } from './ticket-transfer-sql.js'
 import { sqlLedgerStore } from './ticket-ledger-sql.js'
 import { lifecycleReads } from './lifecycle-reads-sql.js'
+import { stateViewsSql } from './state-views-sql.js'
 
 export interface SqlStoreSetup {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
@@ -47,6 +48,7 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...(setup.poolStats ? { poolStats: setup.poolStats } : {}),
     ...storeHealthSql(kind, db),
     ...ticketReadsSql(db),
+    ...stateViewsSql(db),
     ...sqlLedgerStore(db),
     ...lifecycleReads(db),
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),

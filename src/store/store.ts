@@ -11,10 +11,12 @@ import type { TicketReads } from './ticket-reads.js'
 import type { TicketTransfer } from './ticket-transfer.js'
 import type { CancelReasonStore, OutsourceStore, PartnershipStore, TicketHistoryStore } from './lifecycle-reads.js'
 import type { LedgerStore } from './ticket-ledger.js'
+import type { StateViewStore } from './state-views.js'
 
 export interface Store
   extends
     TicketReads,
+    StateViewStore,
     LedgerStore,
     CancelReasonStore,
     OutsourceStore,

@@ -3,6 +3,7 @@
 import { HealthSchema } from '../../contract/health.js'
 import { CancelReasonSchema } from '../../contract/cancel-reason.js'
 import { OutsourceSchema } from '../../contract/outsource.js'
+import { STATE_VIEW_COMPONENTS } from '../../contract/state-views.js'
 import { NewTicketSchema } from '../../contract/ticket-create.js'
 import { TicketEventListSchema, TicketEventSchema } from '../../contract/ticket-event.js'
 import {
@@ -46,6 +47,7 @@ const COMPONENTS: Record<string, unknown> = {
   CancelTicket: CancelBodySchema,
   OutsourceTicket: OutsourceBodySchema,
   NoBody: EmptyBodySchema,
+  ...STATE_VIEW_COMPONENTS,
 }
 const COMPONENT_NAMES = new Map(Object.entries(COMPONENTS).map(([name, schema]) => [schema, name]))
 
