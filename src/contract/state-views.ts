@@ -28,7 +28,9 @@ const EXTRA_FIELDS: Record<ExtraViewField, TSchema> = {
   }),
   vehicle_battery_voltage: Nullable(StringEnum(BATTERY_VOLTAGES, { description: 'The vehicle battery voltage: 12v or 24v.' })),
   outsource_provider_id: Nullable(
-    uuid('The partnered provider servicing the ticket. Null only for a ticket loaded by the bulk import as outsourced (no outsource record).'),
+    uuid(
+      'The partnered provider servicing the ticket. Null only for a ticket loaded by the bulk import as outsourced (no outsource record).',
+    ),
   ),
   outsource_ticket_id: Nullable(
     uuid('The ticket at the partnered provider. Null only for a ticket loaded by the bulk import as outsourced (no outsource record).'),

@@ -8,4 +8,11 @@ import type { CancelReasonStore, OutsourceStore, TicketHistoryStore } from '../s
 import type { LedgerStore } from '../store/ticket-ledger.js'
 import type { StateViewStore } from '../store/state-views.js'
 
-export type AppStore = TicketReads & StateViewStore & LedgerStore & CancelReasonStore & OutsourceStore & TicketHistoryStore & ClientStore & StoreHealth
+export type AppStore = TicketReads &
+  StateViewStore &
+  LedgerStore &
+  CancelReasonStore &
+  OutsourceStore &
+  TicketHistoryStore &
+  ClientStore &
+  StoreHealth
