@@ -528,6 +528,498 @@ export interface NoBody {
 
 }
 
+/** A ticket in the prepared state. Pre-filled tickets a customer can pick up in the Customer Portal. */
+export interface PreparedTicket {
+  /**
+   * Ticket identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Date and time of creation.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * Identifier of the customer for whom the ticket was created.
+   * @format uuid
+   */
+  customer_id: string | null
+  /**
+   * Human-readable ticket identifier.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * Identifier of the vehicle model of the ticket.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number. Can be null for tickets in the prepared state. */
+  vin: string | null
+  /** Code of the applied voucher. */
+  voucher_code: string | null
+  /** Reference added by whoever prepared the ticket, e.g. an ERP order number. */
+  preparer_external_reference: string
+}
+
+/** Applied query parameters, including defaults. */
+export interface PreparedTicketListQuery {
+  /** @format int64 */
+  ticket_number?: number
+  /** @format date-time */
+  created_after?: string
+  /** @format date-time */
+  created_before?: string
+  /** @format uuid */
+  customer_id?: string
+  /**
+   * The applied limit.
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * The applied offset.
+   * @format int64
+   * @default 0
+   */
+  offset: number
+}
+
+export interface PreparedTicketList {
+  /** Applied query parameters, including defaults. */
+  query: PreparedTicketListQuery
+  result: PreparedTicket[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+/** A ticket in the pending state. Tickets ready to be serviced by an operator. */
+export interface PendingTicket {
+  /**
+   * Ticket identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Date and time of creation.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * Identifier of the customer for whom the ticket was created.
+   * @format uuid
+   */
+  customer_id: string | null
+  /**
+   * Human-readable ticket identifier.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * Identifier of the vehicle model of the ticket.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number. Can be null for tickets in the prepared state. */
+  vin: string
+  /** Code of the applied voucher. */
+  voucher_code: string | null
+  /**
+   * Identifier of the connection.
+   * @format uuid
+   */
+  connection_id: string | null
+}
+
+/** Applied query parameters, including defaults. */
+export interface PendingTicketListQuery {
+  /** @format int64 */
+  ticket_number?: number
+  /** @format date-time */
+  created_after?: string
+  /** @format date-time */
+  created_before?: string
+  /** @format uuid */
+  customer_id?: string
+  /**
+   * The applied limit.
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * The applied offset.
+   * @format int64
+   * @default 0
+   */
+  offset: number
+}
+
+export interface PendingTicketList {
+  /** Applied query parameters, including defaults. */
+  query: PendingTicketListQuery
+  result: PendingTicket[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+/** A ticket in the in_progress state. Tickets joined by an operator and being worked on. */
+export interface InProgressTicket {
+  /**
+   * Ticket identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Date and time of creation.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * Identifier of the customer for whom the ticket was created.
+   * @format uuid
+   */
+  customer_id: string | null
+  /**
+   * Human-readable ticket identifier.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * Identifier of the vehicle model of the ticket.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number. Can be null for tickets in the prepared state. */
+  vin: string
+  /**
+   * Date and time the current operator joined and started the service. Tickets loaded by the bulk import do not carry it: for those it is assigned_at (when the first operator joined).
+   * @format date-time
+   */
+  service_started_at: string
+  /**
+   * Identifier of the assigned operator. Set when the ticket currently is or has been in state in_progress.
+   * @format uuid
+   */
+  operator_id: string
+  /** Code of the applied voucher. */
+  voucher_code: string | null
+  /** Whether the ticket has been outsourced at least once to another provider. */
+  outsourced: boolean
+  /**
+   * Identifier of the connection.
+   * @format uuid
+   */
+  connection_id: string | null
+}
+
+/** Applied query parameters, including defaults. */
+export interface InProgressTicketListQuery {
+  /** @format int64 */
+  ticket_number?: number
+  /** @format date-time */
+  created_after?: string
+  /** @format date-time */
+  created_before?: string
+  /** @format uuid */
+  customer_id?: string
+  /**
+   * The applied limit.
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * The applied offset.
+   * @format int64
+   * @default 0
+   */
+  offset: number
+}
+
+export interface InProgressTicketList {
+  /** Applied query parameters, including defaults. */
+  query: InProgressTicketListQuery
+  result: InProgressTicket[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+/** A ticket in the outsourced state. Tickets you asked a partnered provider to service. */
+export interface OutsourcedTicket {
+  /**
+   * Ticket identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Date and time of creation.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * Identifier of the customer for whom the ticket was created.
+   * @format uuid
+   */
+  customer_id: string | null
+  /**
+   * Human-readable ticket identifier.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * Identifier of the vehicle model of the ticket.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number. Can be null for tickets in the prepared state. */
+  vin: string
+  /**
+   * The partnered provider servicing the ticket. Null only for a ticket loaded by the bulk import as outsourced (no outsource record).
+   * @format uuid
+   */
+  outsource_provider_id: string | null
+  /**
+   * The ticket at the partnered provider. Null only for a ticket loaded by the bulk import as outsourced (no outsource record).
+   * @format uuid
+   */
+  outsource_ticket_id: string | null
+  /** Whether you can still reclaim the ticket (POST …/reclaim): true while the partner’s ticket is pending and no operator of the partner has ever joined it. */
+  reclaimable: boolean
+  /** Code of the applied voucher. */
+  voucher_code: string | null
+  /**
+   * Identifier of the connection.
+   * @format uuid
+   */
+  connection_id: string | null
+}
+
+/** Applied query parameters, including defaults. */
+export interface OutsourcedTicketListQuery {
+  /** @format int64 */
+  ticket_number?: number
+  /** @format date-time */
+  created_after?: string
+  /** @format date-time */
+  created_before?: string
+  /** @format uuid */
+  customer_id?: string
+  /**
+   * The applied limit.
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * The applied offset.
+   * @format int64
+   * @default 0
+   */
+  offset: number
+}
+
+export interface OutsourcedTicketList {
+  /** Applied query parameters, including defaults. */
+  query: OutsourcedTicketListQuery
+  result: OutsourcedTicket[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+/** A ticket in the closed state. Tickets completed successfully. */
+export interface ClosedTicket {
+  /**
+   * Ticket identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Date and time of creation.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * Identifier of the customer for whom the ticket was created.
+   * @format uuid
+   */
+  customer_id: string | null
+  /**
+   * Human-readable ticket identifier.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * Identifier of the vehicle model of the ticket.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number. Can be null for tickets in the prepared state. */
+  vin: string
+  /**
+   * Date and time the ticket was finished at. Only present for tickets in the cancelled or closed states.
+   * @format date-time
+   */
+  finished_at: string
+  /** Whether this ticket has been processed by an external system. Never changed by the platform itself. */
+  externally_processed: boolean
+  /** Reference of this ticket to something in an external system. Never changed by the platform itself. */
+  external_reference: string
+  /**
+   * Identifier of the assigned operator. Set when the ticket currently is or has been in state in_progress.
+   * @format uuid
+   */
+  operator_id: string | null
+  /** The vehicle battery voltage: 12v or 24v. */
+  vehicle_battery_voltage: '12v' | '24v' | null
+  /**
+   * Identifier of the connection.
+   * @format uuid
+   */
+  connection_id: string | null
+}
+
+/** Applied query parameters, including defaults. */
+export interface ClosedTicketListQuery {
+  /** @format int64 */
+  ticket_number?: number
+  /** @format date-time */
+  created_after?: string
+  /** @format date-time */
+  created_before?: string
+  /** @format uuid */
+  customer_id?: string
+  /**
+   * The applied limit.
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * The applied offset.
+   * @format int64
+   * @default 0
+   */
+  offset: number
+}
+
+export interface ClosedTicketList {
+  /** Applied query parameters, including defaults. */
+  query: ClosedTicketListQuery
+  result: ClosedTicket[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+/** A ticket in the cancelled state. Cancelled tickets (operator_id is empty when the platform cancelled automatically). */
+export interface CancelledTicket {
+  /**
+   * Ticket identifier.
+   * @format uuid
+   */
+  id: string
+  /**
+   * Date and time of creation.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * Identifier of the customer for whom the ticket was created.
+   * @format uuid
+   */
+  customer_id: string | null
+  /**
+   * Human-readable ticket identifier.
+   * @format int64
+   */
+  ticket_number: number
+  /**
+   * Identifier of the vehicle model of the ticket.
+   * @format int64
+   */
+  vehicle_model_id: number
+  /** Vehicle Identification Number. Can be null for tickets in the prepared state. */
+  vin: string
+  /**
+   * Date and time the ticket was finished at. Only present for tickets in the cancelled or closed states.
+   * @format date-time
+   */
+  finished_at: string
+  /** Whether this ticket has been processed by an external system. Never changed by the platform itself. */
+  externally_processed: boolean
+  /** Reference of this ticket to something in an external system. Never changed by the platform itself. */
+  external_reference: string
+  /**
+   * Identifier of the assigned operator. Set when the ticket currently is or has been in state in_progress.
+   * @format uuid
+   */
+  operator_id: string | null
+  /** The vehicle battery voltage: 12v or 24v. */
+  vehicle_battery_voltage: '12v' | '24v' | null
+  /**
+   * Identifier of the connection.
+   * @format uuid
+   */
+  connection_id: string | null
+  /**
+   * Reference to a cancel reason. Only present for tickets in the cancelled state.
+   * @format int32
+   */
+  cancel_reason_id: number
+}
+
+/** Applied query parameters, including defaults. */
+export interface CancelledTicketListQuery {
+  /** @format int64 */
+  ticket_number?: number
+  /** @format date-time */
+  created_after?: string
+  /** @format date-time */
+  created_before?: string
+  /** @format uuid */
+  customer_id?: string
+  /**
+   * The applied limit.
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * The applied offset.
+   * @format int64
+   * @default 0
+   */
+  offset: number
+}
+
+export interface CancelledTicketList {
+  /** Applied query parameters, including defaults. */
+  query: CancelledTicketListQuery
+  result: CancelledTicket[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
 /** The query parameters of GET /v2/tickets/tickets (listTickets) as the API defines them. */
 export interface ListTicketsParameters {
   /** Only tickets with one of these cancel reasons (comma-separated or repeated). */
@@ -668,6 +1160,18 @@ export const OPERATIONS = {
   getCancelReason: { method: 'GET', path: '/v2/tickets/cancel-reasons/{cancel-reason-id}' },
   listOutsources: { method: 'GET', path: '/v2/tickets/outsources' },
   getOutsource: { method: 'GET', path: '/v2/tickets/outsources/{outsource-id}' },
+  listPreparedTickets: { method: 'GET', path: '/v2/tickets/prepared-tickets' },
+  getPreparedTicket: { method: 'GET', path: '/v2/tickets/prepared-tickets/{ticket-id}' },
+  listPendingTickets: { method: 'GET', path: '/v2/tickets/pending-tickets' },
+  getPendingTicket: { method: 'GET', path: '/v2/tickets/pending-tickets/{ticket-id}' },
+  listInProgressTickets: { method: 'GET', path: '/v2/tickets/in-progress-tickets' },
+  getInProgressTicket: { method: 'GET', path: '/v2/tickets/in-progress-tickets/{ticket-id}' },
+  listOutsourcedTickets: { method: 'GET', path: '/v2/tickets/outsourced-tickets' },
+  getOutsourcedTicket: { method: 'GET', path: '/v2/tickets/outsourced-tickets/{ticket-id}' },
+  listClosedTickets: { method: 'GET', path: '/v2/tickets/closed-tickets' },
+  getClosedTicket: { method: 'GET', path: '/v2/tickets/closed-tickets/{ticket-id}' },
+  listCancelledTickets: { method: 'GET', path: '/v2/tickets/cancelled-tickets' },
+  getCancelledTicket: { method: 'GET', path: '/v2/tickets/cancelled-tickets/{ticket-id}' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },
