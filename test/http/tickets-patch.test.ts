@@ -158,9 +158,17 @@ describeEachStore(
       await expectRefused(
         {},
         400,
-        invalidBody('The request body is invalid: body must set at least one of external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin.', [
-          { in: 'body', name: 'body', detail: 'must set at least one of external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin' },
-        ]),
+        invalidBody(
+          'The request body is invalid: body must set at least one of external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin.',
+          [
+            {
+              in: 'body',
+              name: 'body',
+              detail:
+                'must set at least one of external_reference, externally_processed, customer_reference, operator_reference, vehicle_model_id, voucher_code, vin',
+            },
+          ],
+        ),
       )
     })
 
