@@ -105,8 +105,8 @@ async function add(args: string[]): Promise<number> {
 }
 
 /**
- * Adds a reason with the next free number. The catalogue's own numbering does not know of the
- * ids given with --id, so when it hands out one of those, the next one above them all is used.
+ * Adds a reason with the next number. The catalogue's own numbering does not know of the ids
+ * given with --id, so when it hands out one of those, the smallest free id from 100 is used.
  */
 async function addNumbered(store: Store, reason: Omit<CancelReason, 'id'>): Promise<CancelReason> {
   try {
@@ -114,10 +114,12 @@ async function addNumbered(store: Store, reason: Omit<CancelReason, 'id'>): Prom
   } catch (error) {
     if (!isUniqueViolation(error)) throw error
   }
-  const highest = Math.max(FIRST_ADDED_ID - 1, ...(await allReasons(store)).map((r) => Number(r.id)))
-  if (highest >= INT32_MAX) throw new StartupError(`no cancel reason id above ${INT32_MAX} is possible; give a free one with --id`)
+  const taken = new Set((await allReasons(store)).map((r) => Number(r.id)))
+  let id = FIRST_ADDED_ID
+  while (taken.has(id)) id++
+  if (id > INT32_MAX) throw new StartupError(`every cancel reason id from ${FIRST_ADDED_ID} to ${INT32_MAX} is taken`)
   try {
-    return await store.addCancelReason({ ...reason, id: highest + 1 })
+    return await store.addCancelReason({ ...reason, id })
   } catch (error) {
     if (isUniqueViolation(error)) throw new StartupError('another process added a cancel reason at the same time; run the command again')
     throw error
