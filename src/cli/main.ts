@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   clients: async () => (await import('./clients.js')).clientsCommand,
   keys: async () => (await import('./keys.js')).keysCommand,
+  partners: async () => (await import('./partners.js')).partnersCommand,
+  'cancel-reasons': async () => (await import('./cancel-reasons.js')).cancelReasonsCommand,
   import: async () => (await import('./import-export.js')).importCommand,
   export: async () => (await import('./import-export.js')).exportCommand,
   openapi: async () => (await import('./info.js')).openapiCommand,

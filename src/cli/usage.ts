@@ -14,11 +14,19 @@ export const USAGE = `Usage: tickets <command> [options]
 Commands:
   serve [--port N] [--host H]        run the API (embedded store unless TICKETS_DATABASE_URL is set)
   migrate                            apply pending database migrations
-  clients create --provider <uuid> --name <text> [--scope tickets:read] [--scope tickets:write] [--json]
+  clients create --provider <uuid> --name <text> [--scope S]... [--json]
+                                     --scope is repeatable: tickets:read, tickets:write (both by default: a
+                                     partner's system), tickets:manage (the platform's own systems: create
+                                     tickets, run the lifecycle actions, PATCH the descriptive fields)
   clients list [--json]
   clients revoke <client_id>
   keys rotate [--retire-previous-now] [--json]   new token signing key; the previous one verifies until its tokens expire
   keys list [--json]                 signing keys: kid, created_at, state (never the secret)
+  partners add <provider-uuid> <provider-uuid>      let two providers outsource tickets to each other
+  partners list [--provider <uuid>] [--json]
+  partners remove <provider-uuid> <provider-uuid>   no new outsources between them (running ones go on)
+  cancel-reasons list [--json]       the catalogue tickets name as cancel_reason_id
+  cancel-reasons add --name <text> [--reopenable] [--customer-fault] [--not-manual] [--id N] [--json]
   import <file.ndjson|-> [--provider <uuid>]   all-or-nothing upsert of tickets by id
   export [--provider <uuid>]         NDJSON on stdout that import reads back
   openapi                            print the OpenAPI document /openapi.json serves
