@@ -10,8 +10,6 @@ import { parseCommandArgs, UsageError } from './usage.js'
 
 const INT32_MAX = 2_147_483_647
 const NAME_MAX = 255
-/** Where the catalogue numbers the reasons the CLI adds (below: the shipped ones). */
-const FIRST_ADDED_ID = 100
 
 export async function cancelReasonsCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args
@@ -104,22 +102,10 @@ async function add(args: string[]): Promise<number> {
   }
 }
 
-/**
- * Adds a reason with the next number. The catalogue's own numbering does not know of the ids
- * given with --id, so when it hands out one of those, the smallest free id from 100 is used.
- */
+/** Adds a reason with the next number from 100 up (the store picks it). */
 async function addNumbered(store: Store, reason: Omit<CancelReason, 'id'>): Promise<CancelReason> {
   try {
     return await store.addCancelReason(reason)
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error
-  }
-  const taken = new Set((await allReasons(store)).map((r) => Number(r.id)))
-  let id = FIRST_ADDED_ID
-  while (taken.has(id)) id++
-  if (id > INT32_MAX) throw new StartupError(`every cancel reason id from ${FIRST_ADDED_ID} to ${INT32_MAX} is taken`)
-  try {
-    return await store.addCancelReason({ ...reason, id })
   } catch (error) {
     if (isUniqueViolation(error)) throw new StartupError('another process added a cancel reason at the same time; run the command again')
     throw error

@@ -143,6 +143,9 @@ async function stageAndWrite(
 
   const rebuild = (await isBulk(trx, lines)) ? await dropSecondaryIndexes(trx) : []
   const { inserted, updated } = await upsertStaged(trx)
+  // Created tickets are numbered above every imported number, renumbered ones included.
+  await sql`SELECT setval('ticket_numbers', m) FROM (SELECT max(ticket_number) AS m FROM import_staging) s
+            WHERE m > (SELECT last_value FROM ticket_numbers)`.execute(trx)
   for (const definition of rebuild) await sql.raw(definition).execute(trx)
   return { inserted, updated, unchanged: lines - inserted - updated }
 }

@@ -1,6 +1,6 @@
 // The lifecycle's reads over Kysely (see lifecycle-reads.ts). Outsources are confined to the
 // provider that outsourced; a ticket's history to the ticket's own provider.
-import type { Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { CancelReason } from '../contract/cancel-reason.js'
 import type { Outsource } from '../contract/outsource.js'
 import type { CancelReasonsTable, Db } from './database.js'
@@ -68,7 +68,9 @@ export function lifecycleReads(db: Db): CancelReasonStore & OutsourceStore & Par
       const row = await db
         .insertInto('cancel_reasons')
         .values({
-          ...(reason.id !== undefined ? { id: String(reason.id) } : {}),
+          // Without an id: the next one from 100 up, above every reason added so far.
+          id:
+            reason.id !== undefined ? String(reason.id) : sql<string>`(SELECT greatest(coalesce(max(id), 0) + 1, 100) FROM cancel_reasons)`,
           name: reason.name,
           allows_ticket_reopening: reason.allows_ticket_reopening,
           customer_fault: reason.customer_fault,

@@ -26,7 +26,8 @@ export function actionsFrom(state: TicketState): Action[] {
 
 /** The 409 for an action the ticket's state (or another rule, in `why`) does not allow. */
 export function notAllowed(action: Action, state: TicketState, why?: string): AppError {
-  const allowed = actionsFrom(state)
+  // When a rule beyond the state refuses (why), the refused action is not offered either.
+  const allowed = actionsFrom(state).filter((candidate) => candidate !== action)
   const detail =
     why ??
     `A ${state} ticket cannot be asked to ${action}; ${allowed.length > 0 ? `a ${state} ticket allows ${allowed.join(', ')}` : `nothing moves a ${state} ticket`}.`
