@@ -1,13 +1,14 @@
 // The cancel-reason catalogue (GET /v2/tickets/cancel-reasons and /{id}) on both stores, and a
 // ticket whose reason is not in the catalogue (imported from elsewhere): still listed and read,
-// its reason a 404, and not reopenable.
+// its reason a 404, and not reopenable. And cancelling a prepared ticket that has no VIN (a
+// cancelled ticket must have one): a 409 saying what to do, never a 500.
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Ticket } from '../../src/contract/ticket.js'
 import type { ImportTicket } from '../../src/store/ticket-transfer.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
-import { PROVIDER_A, ticket } from '../support/fixtures.js'
-import { TICKETS } from '../support/lifecycle.js'
+import { CUSTOMER_X, PROVIDER_A, ticket } from '../support/fixtures.js'
+import { platformFor, TICKETS, VIN } from '../support/lifecycle.js'
 import { describeEachStore } from '../support/stores.js'
 
 const REASONS = '/v2/tickets/cancel-reasons'
@@ -119,5 +120,19 @@ describeEachStore('the cancel-reason catalogue', (ctx) => {
     expect(reopen.json()).toMatchObject({ code: 'transition-not-allowed', state: 'cancelled' })
     expect(reopen.json().detail).toContain('not in the catalogue')
     expect((await get(`${TICKETS}/${orphan.id}`)).json()).toEqual(orphan)
+  })
+  it('refuses to cancel a prepared ticket without a VIN with a 409, and cancels it once it has one', async () => {
+    const platform = await platformFor(app, ctx.store, PROVIDER_A, CUSTOMER_X)
+    const prepared = await platform.create({ state: 'prepared', vin: undefined })
+    const refused = await platform.act(prepared.id, 'cancel', { cancel_reason_id: 1 })
+    expect(refused.statusCode).toBe(409)
+    expect(refused.json()).toMatchObject({ code: 'transition-not-allowed', state: 'prepared' })
+    expect(refused.json().detail).toContain('no VIN')
+    expect(await platform.ticket(prepared.id)).toMatchObject({ state: 'prepared', vin: null })
+    expect(await platform.events(prepared.id)).toHaveLength(1)
+    expect((await platform.patch(prepared.id, { vin: VIN })).statusCode).toBe(200)
+    const cancelled = await platform.act(prepared.id, 'cancel', { cancel_reason_id: 1 })
+    expect(cancelled.statusCode).toBe(200)
+    expect(cancelled.json()).toMatchObject({ state: 'cancelled', vin: VIN, cancel_reason_id: 1 })
   })
 })
