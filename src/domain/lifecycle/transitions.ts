@@ -85,6 +85,14 @@ async function changesFor(ledger: TicketLedger, locked: LockedTicket, action: Ac
     }
     case 'cancel': {
       const { cancel_reason_id } = body as CancelBody
+      // Only a prepared ticket may be without a VIN (a CHECK constraint): cancelling one that
+      // has none would fail in the database, so it is refused here, saying how to proceed.
+      if (ticket.vin === null)
+        throw notAllowed(
+          'cancel',
+          ticket.state,
+          'This prepared ticket has no VIN yet, and only a prepared ticket may be without one: set its vin (PATCH) before cancelling it.',
+        )
       const reason = BigInt(cancel_reason_id) <= 2n ** 31n - 1n ? await ledger.cancelReason(cancel_reason_id) : undefined
       if (!reason)
         throw new AppError('unknown-cancel-reason', `There is no cancel reason ${cancel_reason_id}; see /v2/tickets/cancel-reasons.`, {
