@@ -135,7 +135,7 @@ describe('client errors', () => {
       type: 'about:blank',
       title: 'Forbidden',
       status: 403,
-      detail: 'This operation needs the tickets:write scope.',
+      detail: 'This operation needs the tickets:write or tickets:manage scope.',
       code: 'insufficient-scope',
     })
   })

