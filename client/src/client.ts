@@ -1,5 +1,6 @@
 // createTicketsClient: the options, their defaults, and the wiring of transport → tokens →
 // tickets → processing loop.
+import { CancelReasonsResource, OutsourcesResource } from './catalogue.js'
 import { InsecureBaseUrlError } from './errors.js'
 import { processTickets, type ProcessTicketsOptions, type ProcessTicketsResult } from './process.js'
 import { AuthorizedSender, TicketsResource } from './tickets.js'
@@ -42,6 +43,10 @@ export interface TicketsClientOptions {
 
 export interface TicketsClient {
   readonly tickets: TicketsResource
+  /** The cancel-reason catalogue: list, get, iterate. */
+  readonly cancelReasons: CancelReasonsResource
+  /** The tickets your provider outsourced to partners: list (filtered), get, iterate. */
+  readonly outsources: OutsourcesResource
   /** The integration loop: see ProcessTicketsOptions and the README. */
   processTickets(options: ProcessTicketsOptions): Promise<ProcessTicketsResult>
   /** The current access token (fetched if needed): its scopes and expiry. */
@@ -106,9 +111,12 @@ export function createTicketsClient(options: TicketsClientOptions): TicketsClien
     scope,
     refreshMarginMs: options.tokenRefreshMarginMs ?? 60_000,
   })
-  const tickets = new TicketsResource(new AuthorizedSender(transport, tokens))
+  const sender = new AuthorizedSender(transport, tokens)
+  const tickets = new TicketsResource(sender)
   return {
     tickets,
+    cancelReasons: new CancelReasonsResource(sender),
+    outsources: new OutsourcesResource(sender),
     processTickets: (processOptions) => processTickets(tickets, tokens, processOptions),
     token: (tokenOptions = {}) => tokens.get(tokenOptions.signal),
     get rateLimit() {

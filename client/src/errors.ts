@@ -2,7 +2,8 @@
 // (a 404 included: a wrong path or an invisible ticket is never "no data"); a success whose body
 // is not the documented shape is an UnexpectedResponseError; a request that never got an answer
 // is a TicketsNetworkError.
-import type { Problem, ProblemError } from './api-types.js'
+import type { TicketAction } from './actions.js'
+import type { Problem, ProblemError, TicketState } from './api-types.js'
 
 export interface ApiErrorInit {
   status: number
@@ -52,6 +53,15 @@ export class TicketsApiError extends Error {
   /** One entry per invalid input, for 400s. */
   get errors(): ProblemError[] {
     return this.problem.errors ?? []
+  }
+
+  /**
+   * For a 409 `transition-not-allowed`: the ticket's current state and the actions that state
+   * allows (e.g. `{ state: 'closed', allowedActions: [] }`). Undefined for any other error.
+   */
+  get transition(): { state: TicketState; allowedActions: TicketAction[] } | undefined {
+    if (this.problem.code !== 'transition-not-allowed' || typeof this.problem.state !== 'string') return undefined
+    return { state: this.problem.state as TicketState, allowedActions: (this.problem.allowed_actions ?? []) as TicketAction[] }
   }
 }
 

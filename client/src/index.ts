@@ -4,7 +4,10 @@ export { createTicketsClient, CLIENT_VERSION, isLoopbackHost, type TicketsClient
 export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, TicketsRedirectError, UnexpectedResponseError } from './errors.js'
 export type { HandlerResult, ProcessFailure, ProcessTicketsOptions, ProcessTicketsResult, TicketFilter } from './process.js'
 export { encodeListQuery, type ListTicketsParams, type SortBy, type SortDirection, type SortField } from './query.js'
-export type { CallOptions, IterateOptions, TicketsResource, TicketWithEtag, UpdateOptions } from './tickets.js'
+export type { CallOptions, HistoryOptions, IterateOptions, TicketsResource, TicketWithEtag, TicketWrite, UpdateOptions } from './tickets.js'
+export { TICKET_ACTIONS, type TicketAction } from './actions.js'
+export type { CancelReasonsResource, OutsourceFilter, OutsourcesResource, PageCallOptions, PageParams } from './catalogue.js'
+export { newIdempotencyKey, type ActionOptions, type EventsParams, type WriteOptions } from './lifecycle.js'
 export type { AccessToken } from './tokens.js'
 export { parseRateLimit, parseRateLimitPolicy, type RateLimitItem, type RateLimitPolicy, type RateLimitState } from './ratelimit.js'
 export { parseRetryAfter, RETRYABLE_STATUSES, type RetryOptions } from './transport.js'
@@ -12,9 +15,21 @@ export {
   LIST_TICKETS_PARAMETERS,
   OPERATIONS,
   type ListTicketsParameters,
+  type CancelReason,
+  type CancelReasonList,
+  type CancelTicket,
+  type CloseTicket,
+  type JoinTicket,
+  type NewTicket,
+  type Outsource,
+  type OutsourceList,
+  type OutsourceTicket,
   type Problem,
   type ProblemError,
+  type SubmitTicket,
   type Ticket,
+  type TicketEvent,
+  type TicketEventList,
   type TicketList,
   type TicketListQuery,
   type TicketPatch,

@@ -1,7 +1,22 @@
 // The Tickets resource: list (with shape checks), iterate across pages, get, update. Every
 // call carries a bearer token; a 401 invalid_token refreshes the token and retries once.
-import { OPERATIONS, type Ticket, type TicketList, type TicketPatch } from './api-types.js'
+import {
+  OPERATIONS,
+  type CancelTicket,
+  type CloseTicket,
+  type JoinTicket,
+  type NewTicket,
+  type OutsourceTicket,
+  type SubmitTicket,
+  type Ticket,
+  type TicketEvent,
+  type TicketEventList,
+  type TicketList,
+  type TicketPatch,
+} from './api-types.js'
+import type { TicketAction } from './actions.js'
 import { UnexpectedResponseError } from './errors.js'
+import { asEventList, eventsQuery, sendWrite, type ActionOptions, type EventsParams, type WriteOptions } from './lifecycle.js'
 import { encodeListQuery, type ListTicketsParams } from './query.js'
 import type { TokenSource } from './tokens.js'
 import { errorOf, type HttpRequest, type HttpResponse, type Transport } from './transport.js'
@@ -25,7 +40,22 @@ export interface TicketWithEtag {
   etag: string | undefined
 }
 
+/** What a lifecycle write answers: the ticket, its ETag, and whether the answer is a replay. */
+export interface TicketWrite extends TicketWithEtag {
+  /** True when the server answered an earlier request with the same Idempotency-Key again (nothing changed now). */
+  replayed: boolean
+}
+
+export interface HistoryOptions extends CallOptions {
+  /** Events per request, 1..1000 (default 100). */
+  pageSize?: number
+  /** Start after this event id instead of at the ticket's first event. */
+  afterId?: string
+}
+
 const ticketPath = (id: string) => OPERATIONS.getTicket.path.replace('{ticket-id}', encodeURIComponent(id))
+const actionPath = (id: string, action: TicketAction) => `${ticketPath(id)}/${action}`
+const eventsPath = (id: string) => OPERATIONS.listTicketEvents.path.replace('{ticket-id}', encodeURIComponent(id))
 
 function invalidTokenAnswer(response: HttpResponse): boolean {
   if (response.status !== 401) return false
@@ -178,5 +208,78 @@ export class TicketsResource {
       if (applied) return current
     }
     throw error
+  }
+
+  /**
+   * Creates a ticket (scope tickets:manage): pending by default, or `state: 'prepared'` for a
+   * customer to submit later. Answers 201; `ticket.id` is the new ticket's id.
+   */
+  async create(body: NewTicket, options: WriteOptions = {}): Promise<TicketWrite> {
+    return this.write(OPERATIONS.createTicket.path, body, 201, options)
+  }
+
+  /** prepared → pending. `vin` is required when the prepared ticket has none. */
+  async submit(id: string, body: SubmitTicket = {}, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'submit'), body, 200, options)
+  }
+
+  /** pending → in_progress, with the operator who joins. */
+  async join(id: string, body: JoinTicket, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'join'), body, 200, options)
+  }
+
+  /** in_progress → pending (the operator leaves; operator_id and assigned_at stay). */
+  async release(id: string, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'release'), {}, 200, options)
+  }
+
+  /** in_progress → closed, optionally with the operator's reference and the battery voltage. */
+  async close(id: string, body: CloseTicket = {}, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'close'), body, 200, options)
+  }
+
+  /** prepared, pending or in_progress → cancelled, with a manually applicable reason (see cancelReasons). */
+  async cancel(id: string, body: CancelTicket, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'cancel'), body, 200, options)
+  }
+
+  /** cancelled → pending, when the ticket's cancel reason allows reopening. */
+  async reopen(id: string, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'reopen'), {}, 200, options)
+  }
+
+  /** pending or in_progress → outsourced to a partnered provider (the partner gets a pending ticket). */
+  async outsource(id: string, body: OutsourceTicket, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'outsource'), body, 200, options)
+  }
+
+  /** outsourced → pending, while the partner has not started on it. */
+  async reclaim(id: string, options: ActionOptions = {}): Promise<TicketWrite> {
+    return this.write(actionPath(id, 'reclaim'), {}, 200, options)
+  }
+
+  /** One page of the ticket's history, oldest first: `{ query, result }`. */
+  async events(id: string, params: EventsParams = {}, options: CallOptions = {}): Promise<TicketEventList> {
+    const response = await this.sender.send({ method: 'GET', path: eventsPath(id) + eventsQuery(params), signal: options.signal })
+    if (response.status !== 200) throw errorOf(response, this.sender.transport.clock)
+    return asEventList(response)
+  }
+
+  /** Every event of the ticket, oldest first, page after page (each page starts after the last id seen). */
+  async *history(id: string, options: HistoryOptions = {}): AsyncGenerator<TicketEvent, void, undefined> {
+    const pageSize = options.pageSize ?? 100
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError('pageSize must be an integer from 1 to 1000')
+    let afterId = options.afterId
+    for (;;) {
+      const page = await this.events(id, { limit: pageSize, ...(afterId !== undefined ? { after_id: afterId } : {}) }, options)
+      yield* page.result
+      if (page.result.length < pageSize) return
+      afterId = page.result[page.result.length - 1]!.id
+    }
+  }
+
+  private async write(path: string, body: unknown, expected: number, options: ActionOptions): Promise<TicketWrite> {
+    const response = await sendWrite(this.sender, path, body, expected, options)
+    return { ...asTicket(response), replayed: response.headers.get('idempotent-replayed') === 'true' }
   }
 }

@@ -66,6 +66,8 @@ export class TokenSource {
       path: OPERATIONS.issueToken.path,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: form.toString(),
+      // Asking for a token twice only issues two tokens.
+      idempotent: true,
     })
     if (response.status !== 200) throw errorOf(response, this.transport.clock)
     const body = response.body as Partial<TokenResponse> | undefined

@@ -35,6 +35,12 @@ export interface HttpRequest {
   headers?: Record<string, string>
   body?: string
   signal?: AbortSignal | undefined
+  /**
+   * Whether sending the request twice is harmless, so that it may be retried. Default: true for
+   * GET and PATCH (a ticket patch sets absolute values), and for a POST only when it carries an
+   * Idempotency-Key (the server answers a repeat with the first answer instead of acting twice).
+   */
+  idempotent?: boolean
 }
 
 export interface HttpResponse {
@@ -104,6 +110,12 @@ const isTimeout = (error: unknown) => error instanceof Error && error.name === '
 // fetch rejects with a TypeError when no response arrived (refused, reset, DNS, TLS).
 const isNetworkFailure = (error: unknown) => error instanceof TypeError || isTimeout(error)
 
+/** A POST without an Idempotency-Key may have acted before its answer was lost: never sent twice. */
+function isIdempotent(method: HttpRequest['method'], headers: Record<string, string>): boolean {
+  if (method !== 'POST') return true
+  return Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key')
+}
+
 export class Transport {
   #rateLimit: RateLimitState | undefined
 
@@ -124,8 +136,9 @@ export class Transport {
     const url = this.options.baseUrl + request.path
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...request.headers }
     if (this.options.userAgent) headers['user-agent'] = this.options.userAgent
+    const retryable = request.idempotent ?? isIdempotent(request.method, headers)
     for (let attempt = 1; ; attempt++) {
-      const retriesLeft = attempt <= retry.max
+      const retriesLeft = attempt <= retry.max && retryable
       const signals = [AbortSignal.timeout(timeoutMs)]
       if (request.signal) signals.push(request.signal)
       let response: HttpResponse
@@ -225,6 +238,10 @@ function problemOf(response: HttpResponse): Problem {
         code: b.code,
         ...(Array.isArray(b.errors) ? { errors: b.errors as Problem['errors'] } : {}),
         ...(typeof b.error === 'string' ? { error: b.error } : {}),
+        ...(typeof b.state === 'string' ? { state: b.state } : {}),
+        ...(Array.isArray(b.allowed_actions)
+          ? { allowed_actions: b.allowed_actions.filter((a): a is string => typeof a === 'string') }
+          : {}),
       }
   }
   const type = response.headers.get('content-type') ?? 'no content type'

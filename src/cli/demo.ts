@@ -12,7 +12,7 @@ import type { TicketTransfer } from '../store/ticket-transfer.js'
 
 export const DEMO_TICKETS = 300
 
-interface DemoCredentials {
+export interface DemoCredentials {
   client_id: string
   client_secret: string
   provider_id: string
@@ -22,7 +22,7 @@ function credentialsFile(config: Readonly<Config>): string {
   return join(config.dataDir, 'demo-credentials.json')
 }
 
-function readCredentials(config: Readonly<Config>): DemoCredentials | undefined {
+export function readCredentials(config: Readonly<Config>): DemoCredentials | undefined {
   try {
     return JSON.parse(readFileSync(credentialsFile(config), 'utf8')) as DemoCredentials
   } catch {
@@ -69,6 +69,9 @@ export function demoBanner(credentials: DemoCredentials, baseUrl: string): strin
     '',
     'Try it (paste into a shell):',
     `  curl -s -H "Authorization: Bearer $(${token})" '${baseUrl}/v2/tickets/tickets?state=closed&limit=2'`,
+    '',
+    'Watch tickets move (customers, operators and a partner provider, through the API; Ctrl-C stops):',
+    '  ./bin/tickets simulate --rate 20/s',
     '',
     `API reference: ${baseUrl}/docs`,
     '',

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./import-export.js')).exportCommand,
   openapi: async () => (await import('./info.js')).openapiCommand,
   config: async () => (await import('./info.js')).configCommand,
+  simulate: async () => (await import('./simulate.js')).simulateCommand,
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -31,6 +31,8 @@ Commands:
   export [--provider <uuid>]         NDJSON on stdout that import reads back
   openapi                            print the OpenAPI document /openapi.json serves
   config [--json]                    print the effective configuration (secrets redacted)
+  simulate [--rate 20/s] [--duration 30s|5m] [--url U --client-id ID --client-secret S]
+                                     a live demo against the running server: tickets created, joined, closed, outsourced…
 
 Configuration comes from the environment; see \`tickets config\`.`
 

@@ -16,6 +16,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // The CLI tests run the built bin/tickets; its simulate command imports the client's build.
+  execFileSync('npx', ['tsc', '-p', 'client/tsconfig.json'], { stdio: 'inherit' })
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 
   const root = mkdtempSync(join(tmpdir(), 'tickets-template-'))
