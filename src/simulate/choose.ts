@@ -20,8 +20,8 @@ export function movesOf(entry: Case, canOutsource: boolean): Weighted {
   const { origin: ticket, partner: theirs } = entry
   switch (ticket.state) {
     case 'prepared':
-      // Cancelling a prepared ticket without a VIN answers 500 (the tickets_vin_unless_prepared
-      // check refuses a cancelled row with no VIN): a server bug, left out here until it is fixed.
+      // A prepared ticket without a VIN cannot be cancelled (409: the seed allows no VIN outside
+      // prepared); the simulator, like a real platform, only cancels one that has a VIN.
       return [[8, origin('submit')], ...(ticket.hasVin ? ([[1, origin('cancel')]] as Weighted) : [])]
     case 'pending':
       return [[10, origin('join')], [1, origin('cancel')], ...(canOutsource ? ([[3, origin('outsource')]] as Weighted) : [])]
