@@ -68,9 +68,12 @@ export function lifecycleReads(db: Db): CancelReasonStore & OutsourceStore & Par
       const row = await db
         .insertInto('cancel_reasons')
         .values({
-          // Without an id: the next one from 100 up, above every reason added so far.
+          // Without an id: the smallest free one from 100 up (ids given explicitly may leave gaps).
           id:
-            reason.id !== undefined ? String(reason.id) : sql<string>`(SELECT greatest(coalesce(max(id), 0) + 1, 100) FROM cancel_reasons)`,
+            reason.id !== undefined
+              ? String(reason.id)
+              : sql<string>`(SELECT min(c.id) FROM (SELECT 100::bigint AS id UNION ALL SELECT id + 1 FROM cancel_reasons WHERE id >= 100) c
+                 WHERE NOT EXISTS (SELECT 1 FROM cancel_reasons r WHERE r.id = c.id))`,
           name: reason.name,
           allows_ticket_reopening: reason.allows_ticket_reopening,
           customer_fault: reason.customer_fault,
