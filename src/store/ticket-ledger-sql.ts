@@ -24,8 +24,6 @@ const RETRIES = 5
 // deadlock_detected, serialization_failure
 const RETRYABLE = new Set(['40P01', '40001'])
 
-const lastEventId = sql<string | null>`(SELECT e.id FROM ticket_events e WHERE e.ticket_id = tickets.id ORDER BY e.id DESC LIMIT 1)`
-
 const EVENT_COLUMNS = ['id', 'provider_id', 'ticket_id', 'type', 'occurred_at', 'doc'] as const
 
 /** The event's row, one per row the statement's `source` CTE wrote (so none when it wrote none). */
@@ -86,12 +84,23 @@ class SqlTicketLedger implements TicketLedger {
   async #lock(id: string, providerId?: string): Promise<LockedTicket | undefined> {
     let query = this.trx
       .selectFrom('tickets')
-      .select([...RECORD_COLUMNS, 'doc', lastEventId.as('last_event_id')])
+      .select([...RECORD_COLUMNS, 'doc'])
       .where('id', '=', id)
     if (providerId !== undefined) query = query.where('provider_id', '=', providerId)
     const row = await query.forUpdate().executeTakeFirst()
     if (!row) return undefined
-    return { record: rowToRecord(row), document: row.doc, lastEventId: row.last_event_id }
+    // The newest event is read by a statement of its own, after the lock is held. A subquery of
+    // the locking statement reads with that statement's snapshot, taken before it waited for the
+    // lock: it would miss the event of the writer it waited for (the row itself is re-read, the
+    // subquery is not), and the next event id would sort before that writer's.
+    const last = await this.trx
+      .selectFrom('ticket_events')
+      .select('id')
+      .where('ticket_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return { record: rowToRecord(row), document: row.doc, lastEventId: last?.id ?? null }
   }
 
   lockTicket(providerId: string, id: string) {
