@@ -1,5 +1,5 @@
 // The seed's rules about which fields a ticket in each state has. The database enforces the
-// same rules as CHECK constraints (migrations/0001, 0008); this copy lets the import name the field.
+// same rules as CHECK constraints (migrations/0001); this copy lets the import name the field.
 import type { Ticket } from '../contract/ticket.js'
 import { instantKey } from './values.js'
 
@@ -17,7 +17,7 @@ export function ticketViolations(t: Ticket): Violation[] {
   if ((t.finished_at !== null) !== done)
     violate('finished_at', done ? `is required for a ${t.state} ticket` : `must be null for a ${t.state} ticket`)
   if (t.state === 'prepared' && t.customer_channel_id !== null) violate('customer_channel_id', 'must be null for a prepared ticket')
-  if (t.vin === null && t.state !== 'prepared' && t.state !== 'cancelled') violate('vin', `is required for a ${t.state} ticket`)
+  if (t.vin === null && t.state !== 'prepared') violate('vin', `is required for a ${t.state} ticket`)
   if (t.state === 'in_progress' && t.operator_id === null) violate('operator_id', 'is required for an in_progress ticket')
   if (t.state === 'in_progress' && t.assigned_at === null) violate('assigned_at', 'is required for an in_progress ticket')
   if (t.state === 'outsourced' && !t.outsourced) violate('outsourced', 'must be true for an outsourced ticket')

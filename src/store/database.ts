@@ -37,6 +37,8 @@ export interface TicketsTable {
   vehicle_battery_voltage: '12v' | '24v' | null
   parent_ticket_id: string | null
   parent_ticket_number: string | null
+  /** The newest event's id (NULL for tickets only ever imported). */
+  last_event_id: string | null
 }
 
 export interface CancelReasonsTable {

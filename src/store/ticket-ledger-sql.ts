@@ -44,9 +44,10 @@ function reasonRecord(row: { id: string } & Omit<CancelReasonRecord, 'id'>): Can
   return { ...row, id: Number(row.id) }
 }
 
-function newTicketRow(ticket: NewTicketRecord) {
+function newTicketRow(ticket: NewTicketRecord, lastEventId: string) {
   return {
     id: ticket.id,
+    last_event_id: lastEventId,
     provider_id: ticket.provider_id,
     assigned_at: ticket.assigned_at,
     cancel_reason_id: ticket.cancel_reason_id,
@@ -84,23 +85,15 @@ class SqlTicketLedger implements TicketLedger {
   async #lock(id: string, providerId?: string): Promise<LockedTicket | undefined> {
     let query = this.trx
       .selectFrom('tickets')
-      .select([...RECORD_COLUMNS, 'doc'])
+      .select([...RECORD_COLUMNS, 'doc', 'last_event_id'])
       .where('id', '=', id)
     if (providerId !== undefined) query = query.where('provider_id', '=', providerId)
     const row = await query.forUpdate().executeTakeFirst()
     if (!row) return undefined
-    // The newest event is read by a statement of its own, after the lock is held. A subquery of
-    // the locking statement reads with that statement's snapshot, taken before it waited for the
-    // lock: it would miss the event of the writer it waited for (the row itself is re-read, the
-    // subquery is not), and the next event id would sort before that writer's.
-    const last = await this.trx
-      .selectFrom('ticket_events')
-      .select('id')
-      .where('ticket_id', '=', id)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-    return { record: rowToRecord(row), document: row.doc, lastEventId: last?.id ?? null }
+    // last_event_id is a column of the locked row, so after waiting for another writer this read
+    // sees that writer's event (a subquery on ticket_events would read the snapshot from before
+    // the wait, and the next id could sort before the one it missed).
+    return { record: rowToRecord(row), document: row.doc, lastEventId: row.last_event_id }
   }
 
   lockTicket(providerId: string, id: string) {
@@ -118,6 +111,7 @@ class SqlTicketLedger implements TicketLedger {
           .updateTable('tickets')
           .set({
             ...changeSet(changes),
+            last_event_id: event.id,
             // Never before created_at (a CHECK constraint), even if this clock lags the importer's.
             updated_at: sql<string>`greatest(${now.toISOString()}::timestamptz, created_at)`,
           })
@@ -138,7 +132,7 @@ class SqlTicketLedger implements TicketLedger {
       .with('inserted', (db) =>
         db
           .insertInto('tickets')
-          .values(newTicketRow(ticket))
+          .values(newTicketRow(ticket, event.id))
           .returning([...RECORD_COLUMNS, 'doc']),
       )
       .with('appended', (db) => db.insertInto('ticket_events').columns(EVENT_COLUMNS).expression(eventFrom('inserted', event)))

@@ -337,6 +337,8 @@ export class LifecycleModel {
         break
       }
       case 'cancel': {
+        // The seed lets only a prepared ticket be without a VIN: such a ticket must get one first.
+        if (f.vin === null) return fail(409, 'transition-not-allowed')
         const id = Number(body.cancel_reason_id)
         const reason = CANCEL_REASONS[id]
         if (!reason) return fail(422, 'unknown-cancel-reason')
@@ -349,8 +351,6 @@ export class LifecycleModel {
         if (!reason?.reopenable) return fail(409, 'transition-not-allowed')
         // A partner's ticket whose outsource ended is the outsourcing provider's to decide on.
         if (ticket.parent !== null) return fail(409, 'transition-not-allowed')
-        // Cancelled while prepared and without a VIN: a pending ticket needs one.
-        if (f.vin === null) return fail(409, 'transition-not-allowed')
         this.write(index, { state: 'pending', cancel_reason_id: null, finished_at: null }, event, 'client', op)
         break
       }

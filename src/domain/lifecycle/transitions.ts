@@ -120,9 +120,6 @@ async function changesFor(ledger: TicketLedger, locked: LockedTicket, action: Ac
           ticket.state,
           'This ticket was outsourced to you and that outsource has ended; the provider that outsourced it decides what happens next.',
         )
-      // Cancelled while prepared and still without a VIN: it cannot be pending (submit needs a VIN too).
-      if (ticket.vin === null)
-        throw notAllowed('reopen', ticket.state, 'This ticket was cancelled while prepared and has no VIN, so it cannot become pending.')
       return { state: 'pending' as const, cancel_reason_id: null, finished_at: null }
     }
     default:

@@ -23,6 +23,9 @@ ALTER TABLE tickets
   ADD COLUMN vehicle_battery_voltage text,
   ADD COLUMN parent_ticket_id uuid,
   ADD COLUMN parent_ticket_number bigint,
+  -- The ticket's newest event id, on the row so that the locking read sees the value of the
+  -- writer it waited for (a subquery of that read would use the snapshot from before the wait).
+  ADD COLUMN last_event_id text COLLATE "C",
   ADD CONSTRAINT tickets_preparer_reference_length CHECK (char_length(preparer_external_reference) <= 255),
   ADD CONSTRAINT tickets_battery_voltage_known CHECK (vehicle_battery_voltage IN ('12v', '24v')),
   ADD CONSTRAINT tickets_parent_complete CHECK ((parent_ticket_id IS NULL) = (parent_ticket_number IS NULL));

@@ -6,7 +6,6 @@ import * as descendingNullSorts from './0004-descending-null-sorts.js'
 import * as ticketDocuments from './0005-ticket-documents.js'
 import * as signingKeyRotation from './0006-signing-key-rotation.js'
 import * as lifecycle from './0007-lifecycle.js'
-import * as cancelledWithoutVin from './0008-cancelled-without-vin.js'
 
 export interface Migration {
   version: number
@@ -22,5 +21,4 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, ...ticketDocuments },
   { version: 6, ...signingKeyRotation },
   { version: 7, ...lifecycle },
-  { version: 8, ...cancelledWithoutVin },
 ]
