@@ -40,12 +40,16 @@ export const CLOSE_BODY = JSON.stringify({ operator_reference: 'bench' })
 export const RELEASE_BODY = '{}'
 const BODIES: Record<TransitionScenario, string> = { join: JOIN_BODY, release: RELEASE_BODY, close: CLOSE_BODY }
 
+export const BENCH_CREATED = 'bench-created'
+
 /** A pending ticket as a partner system would create it; the VIN is fixed, the customer per provider. */
 export function createBody(provider: DatasetMeta['providers'][number], random: () => number): string {
   return JSON.stringify({
     customer_id: provider.customerIds[Math.floor(random() * provider.customerIds.length)] ?? provider.id,
     vehicle_model_id: 1 + Math.floor(random() * 500),
     vin: 'WBENCH00000000001',
+    // Marks the bench's own tickets: a store that holds the dataset plus these is still reused (load.ts).
+    customer_reference: BENCH_CREATED,
   })
 }
 
@@ -125,7 +129,8 @@ export async function transitionOperations(scenario: TransitionScenario, options
   const random = seededRandom(options.seed * 104_729 + Object.keys(TRANSITIONS).indexOf(scenario))
   const pool: Array<{ providerId: string; id: string }> = []
   for (const provider of meta.providers)
-    for (const id of await ticketsInState(server, tokens.get(provider.id)!, from)) pool.push({ providerId: provider.id, id })
+    // Deduplicated: a ticket listed twice would get a second request and a 409.
+    for (const id of new Set(await ticketsInState(server, tokens.get(provider.id)!, from))) pool.push({ providerId: provider.id, id })
   const found = pool.length
   if (found < needed) {
     // Top-up, outside the measurement: new pending tickets over the providers with the dataset's skew.

@@ -68,10 +68,15 @@ type PatchTicket = (ledger: unknown, operation: object, id: string, patch: unkno
 
 let recording: Array<{ client: object; statement: Statement }> | undefined
 const originalQuery = pg.Client.prototype.query
-// Kysely's PostgresDialect calls client.query(sql, parameters) on a pooled pg.Client.
+// The store's pg driver calls client.query({ text, values, query_timeout }) on a pooled
+// pg.Client (older builds: client.query(sql, parameters)); both are recorded.
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   if (recording && typeof args[0] === 'string')
     recording.push({ client: this, statement: { sql: args[0], parameters: (args[1] as unknown[]) ?? [] } })
+  else if (recording && typeof args[0] === 'object' && args[0] !== null && typeof (args[0] as { text?: unknown }).text === 'string') {
+    const config = args[0] as { text: string; values?: unknown[] }
+    recording.push({ client: this, statement: { sql: config.text, parameters: config.values ?? [] } })
+  }
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args)
 } as typeof pg.Client.prototype.query
 
