@@ -9,6 +9,8 @@ export interface BenchOptions {
   duration: number
   warmup: number
   runs: number
+  /** The req/s a lifecycle transition's ticket pool is sized for (bench/lifecycle.ts). */
+  poolRate: number
   scenarios: string[] | undefined
   stores: Array<'postgres' | 'embedded'>
   yardstick: boolean
@@ -31,7 +33,8 @@ const HELP = `Usage: npm run bench -- [options]
   --duration S           measured seconds per scenario (default 10)
   --warmup S             warm-up seconds before each measurement (default 2)
   --runs K               repeat everything K times; figures are medians (default 3)
-  --scenario NAME        only this scenario (repeatable; see bench/scenarios.ts)
+  --scenario NAME        only this scenario (repeatable, or comma-separated; see bench/scenarios.ts)
+  --pool-rate R          req/s the join/release/close ticket pools are sized for (default 1000)
   --no-yardstick         skip the direct-SQL yardstick
   --no-walk              skip the cursor walk through the big provider
   --curve                also run the scale curve (100k and 1M tickets)
@@ -65,6 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       warmup: { type: 'string' },
       runs: { type: 'string' },
       scenario: { type: 'string', multiple: true },
+      'pool-rate': { type: 'string' },
       'no-yardstick': { type: 'boolean' },
       'no-walk': { type: 'boolean' },
       curve: { type: 'boolean' },
@@ -91,7 +95,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     duration: positiveInt('duration', values.duration, 10),
     warmup: positiveInt('warmup', values.warmup, 2, 0),
     runs: positiveInt('runs', values.runs, 3),
-    scenarios: values.scenario,
+    poolRate: positiveInt('pool-rate', values['pool-rate'], 1000),
+    // --scenario a --scenario b, or --scenario a,b
+    scenarios: values.scenario?.flatMap((name) => name.split(',').filter(Boolean)),
     stores: embeddedTickets > 0 ? ['postgres', 'embedded'] : ['postgres'],
     yardstick: !values['no-yardstick'],
     walk: !values['no-walk'] && values.scenario === undefined,

@@ -12,7 +12,8 @@ import { ensureBuilt, ROOT } from './cli.js'
 import { datasetMeta } from './dataset.js'
 import { BENCH_DIR, databaseUrl, postgresTargetName, withAdmin } from './load.js'
 import { buildOperations, describeScenario, SCENARIO_NAMES, type Operation } from './scenarios.js'
-import { openReplayPool, recordPlans, type Statement } from './sql-plan.js'
+import { openReplayPool, recordPlans, replayParameters, type Statement } from './sql-plan.js'
+import { LIFECYCLE_SCENARIOS } from './lifecycle.js'
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +35,9 @@ const outDir = join(ROOT, 'bench/explain', build.ref ?? '')
 const CONTROL = /^\s*(begin|commit|rollback)\b/i
 
 async function explain(client: pg.PoolClient, s: Statement): Promise<string> {
-  await client.query(s.sql, s.parameters as unknown[])
-  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, s.parameters as unknown[])
+  // Run twice (warm, then explained): an event id must be new each time.
+  await client.query(s.sql, replayParameters(s))
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, replayParameters(s))
   return rows.map((r) => r['QUERY PLAN']).join('\n')
 }
 
@@ -49,7 +51,7 @@ mkdirSync(outDir, { recursive: true })
 try {
   const client = await pool.connect()
   try {
-    for (const scenario of (values.scenario ?? SCENARIO_NAMES).filter((name) => name !== 'mixed')) {
+    for (const scenario of (values.scenario ?? SCENARIO_NAMES).filter((name) => name !== 'mixed' && !LIFECYCLE_SCENARIOS.includes(name))) {
       const operation = representative(buildOperations(scenario, meta, seed), meta.providers[0]!.id)
       const [plan] = await recordPlans(build, url, [operation])
       const parts = [

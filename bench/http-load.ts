@@ -4,7 +4,7 @@
 import autocannon from 'autocannon'
 import type pg from 'pg'
 import { cpuMs, machineBusyMs, peakRssMb, PgCpuProbe, resetPeakRss, type PgCpu } from './procstat.js'
-import type { Operation } from './scenarios.js'
+import { TICKETS_PATH, type Operation } from './operation.js'
 import type { RunningServer } from './server.js'
 import { percentile, Samples } from './stats.js'
 
@@ -30,6 +30,9 @@ export interface Measurement {
   loadGenCpuMsPerRequest?: number
   /** Cores' worth of CPU that everything else on the machine used during the window. */
   otherCores?: number
+  /** A consuming scenario (lifecycle transition): tickets in its pool, and whether the load used them all up. */
+  pool?: number
+  poolExhausted?: boolean
 }
 
 /** Everything the machine did in the window minus what the bench accounted for, in cores. */
@@ -63,24 +66,42 @@ export interface HttpLoad {
   warmup: number
   /** For the PostgreSQL store: where to find the backends. */
   pg?: { admin: pg.Client; database: string }
+  /**
+   * Where a consuming scenario (operations[].consumes) stands in its list: preflight, warm-up and
+   * measurement each continue from it, so no operation is sent twice.
+   */
+  cursor?: { next: number }
+}
+
+const consumes = (load: HttpLoad) => load.operations[0]?.consumes === true
+
+function cursorOf(load: HttpLoad): { next: number } {
+  if (!consumes(load)) return { next: 0 }
+  if (!load.cursor) throw new Error('a consuming scenario needs a shared cursor')
+  return load.cursor
 }
 
 function headersFor(operation: Operation, tokens: Map<string, string>): Record<string, string> {
   const headers: Record<string, string> = { authorization: `Bearer ${tokens.get(operation.providerId)}` }
-  if (operation.body !== undefined) headers['content-type'] = 'application/merge-patch+json'
+  if (operation.body !== undefined)
+    headers['content-type'] = operation.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json'
   return headers
 }
 
-/** Sends the first few operations one by one and fails loudly on anything but 200. */
+/** Sends the first few operations one by one and fails loudly on anything but 200 (201 for a create). */
 export async function preflight(load: HttpLoad, count = 3): Promise<void> {
-  for (const operation of load.operations.slice(0, count)) {
+  const cursor = cursorOf(load)
+  const first = load.operations.slice(cursor.next, cursor.next + count)
+  cursor.next += first.length
+  for (const operation of first) {
     const response = await fetch(`${load.server.baseUrl}${operation.path}`, {
       method: operation.method,
       headers: headersFor(operation, load.tokens),
       ...(operation.body !== undefined ? { body: operation.body } : {}),
     })
     const text = await response.text()
-    if (response.status !== 200) throw new Error(`${operation.method} ${operation.path} → ${response.status}: ${text.slice(0, 500)}`)
+    const expected = operation.method === 'POST' && operation.ticketId === undefined ? 201 : 200
+    if (response.status !== expected) throw new Error(`${operation.method} ${operation.path} → ${response.status}: ${text.slice(0, 500)}`)
   }
 }
 
@@ -89,11 +110,15 @@ interface Cannonade {
   latencies: Samples
   statuses: Record<string, number>
   seconds: number
+  /** A consuming scenario ran out of operations. */
+  exhausted: boolean
 }
 
 function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
   const { operations, tokens } = load
-  let cursor = 0
+  const consuming = consumes(load)
+  const cursor = cursorOf(load)
+  let exhausted = false
   const latencies = new Samples()
   const statuses: Record<string, number> = {}
   const started = performance.now()
@@ -103,10 +128,19 @@ function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
         url: load.server.baseUrl,
         connections: load.concurrency,
         duration: seconds,
+        // A consuming scenario sends each operation once: at most what is left of its list.
+        ...(consuming ? { maxOverallRequests: Math.max(load.concurrency, operations.length - cursor.next) } : {}),
         requests: [
           {
             setupRequest: (request) => {
-              const operation = operations[cursor++ % operations.length]!
+              if (consuming && cursor.next >= operations.length) {
+                // Out of tickets (autocannon may build a request it never sends): a harmless read.
+                exhausted = true
+                const last = operations.at(-1)!
+                return { ...request, method: 'GET', path: `${TICKETS_PATH}/${last.ticketId}`, headers: headersFor(last, tokens), body: '' }
+              }
+              const operation = operations[cursor.next++ % operations.length]!
+              if (consuming && cursor.next >= operations.length) exhausted = true
               return {
                 ...request,
                 method: operation.method,
@@ -120,7 +154,7 @@ function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
       },
       (error, result) => {
         if (error) reject(error as Error)
-        else resolve({ result, latencies, statuses, seconds: (performance.now() - started) / 1000 })
+        else resolve({ result, latencies, statuses, seconds: (performance.now() - started) / 1000, exhausted })
       },
     )
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -160,6 +194,10 @@ export async function measureHttp(load: HttpLoad): Promise<Measurement> {
   }
   const peak = peakRssMb(pid)
   if (peak !== undefined) measurement.peakRssMb = peak
+  if (consumes(load)) {
+    measurement.pool = load.operations.length
+    measurement.poolExhausted = shot.exhausted
+  }
   const accounted = cpuAfter - cpuBefore + (ownAfter - ownBefore) + (pgCpu?.ms ?? 0)
   const others = otherCores(
     busyBefore !== undefined && busyAfter !== undefined ? busyAfter - busyBefore : undefined,

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import pg from 'pg'
 import { ROOT, runCliOrThrow, serviceEnv } from './cli.js'
+import { BENCH_CREATED } from './lifecycle.js'
 import { datasetMeta, ensureDatasetFile, generatorHash, type DatasetMeta } from './dataset.js'
 
 export const BENCH_DIR = join(ROOT, '.bench')
@@ -54,7 +55,10 @@ async function ticketCount(url: string): Promise<number | undefined> {
   const client = new pg.Client({ connectionString: url })
   try {
     await client.connect()
-    const result = await client.query<{ n: string }>('SELECT count(*) AS n FROM tickets')
+    // Not counting the tickets the lifecycle scenarios created (bench/lifecycle.ts marks them).
+    const result = await client.query<{ n: string }>(
+      `SELECT count(*) FILTER (WHERE customer_reference IS DISTINCT FROM '${BENCH_CREATED}') AS n FROM tickets`,
+    )
     return Number(result.rows[0]!.n)
   } catch {
     return undefined

@@ -13,6 +13,7 @@ import { loadNow, machineInfo } from './machine.js'
 import { renderReport } from './report.js'
 import { find, summarize, type ResultRow } from './results.js'
 import { buildOperations, CURVE_SCENARIOS, MAIN_SCENARIOS, SCENARIO_NAMES } from './scenarios.js'
+import { hasLifecycle, isTransition, LIFECYCLE_SCENARIOS, transitionOperations } from './lifecycle.js'
 import { PROFILE_DIR, providerTokens, startServer, type RunningServer } from './server.js'
 import { measureSql } from './sql-load.js'
 import { walkByCursor, type WalkResult } from './cursor-walk.js'
@@ -35,8 +36,14 @@ log(`measuring the server of: ${build.label}`)
 const machine = await machineInfo(options.databaseUrl)
 log(`load average ${machine.loadAtStart.join(' / ')} on ${machine.nproc} CPUs`)
 
+// A build before the lifecycle (8649e3c and older) has no create or transition routes.
+const lifecycle = hasLifecycle(build)
+const lacking = (names: string[]) => (lifecycle ? names : names.filter((n) => !LIFECYCLE_SCENARIOS.includes(n)))
+if (!lifecycle && (options.scenarios ?? MAIN_SCENARIOS).some((n) => LIFECYCLE_SCENARIOS.includes(n)))
+  log(`skipping ${LIFECYCLE_SCENARIOS.join(', ')}: ${build.label} has no lifecycle routes`)
 const chosen = (names: string[]) => (options.scenarios ? names.filter((n) => options.scenarios!.includes(n)) : names)
-const mainScenarios = options.scenarios ?? MAIN_SCENARIOS
+const mainScenarios = lacking(options.scenarios ?? MAIN_SCENARIOS)
+if (mainScenarios.length === 0 && !options.curve) throw new Error('no scenario left to measure')
 const curveScenarios = options.curve ? chosen(CURVE_SCENARIOS) : []
 const curveSizes = options.curve ? [100_000, 1_000_000, ...(options.scale ? [10_000_000] : [])] : []
 
@@ -76,6 +83,9 @@ const fmt = (m: Measurement) =>
   (m.peakRssMb !== undefined ? `, peak RSS ${Math.round(m.peakRssMb)} MB` : '') +
   (m.loadGenCpuMsPerRequest !== undefined ? `, load-gen ${m.loadGenCpuMsPerRequest.toFixed(2)} ms/req` : '') +
   (m.otherCores !== undefined ? `, other processes ${m.otherCores.toFixed(2)} cores` : '') +
+  (m.pool !== undefined
+    ? `, pool ${m.pool} tickets${m.poolExhausted ? ' (EXHAUSTED: the window ended early; raise --pool-rate)' : ''}`
+    : '') +
   (m.errors + m.timeouts + m.non2xx > 0
     ? `, ERRORS ${m.errors} timeouts ${m.timeouts} non-2xx ${m.non2xx} ${JSON.stringify(m.statuses)}`
     : '')
@@ -98,10 +108,20 @@ try {
         const server = await startServer(target, { cpuProf: options.cpuProf })
         running = server
         try {
-          const tokens = await providerTokens(server, target)
+          const tokens = await providerTokens(server, target, lifecycle)
           const pgProbe = target.kind === 'postgres' ? { admin, database: target.name } : undefined
           for (const scenario of group) {
-            const operations = buildOperations(scenario, target.meta, options.seed)
+            // A transition gets one request per ticket in the state it starts from (bench/lifecycle.ts).
+            const operations = isTransition(scenario)
+              ? await transitionOperations(scenario, {
+                  server,
+                  tokens,
+                  meta: target.meta,
+                  seed: options.seed + run,
+                  needed: Math.ceil((options.warmup + options.duration) * options.poolRate) + 3,
+                  log,
+                })
+              : buildOperations(scenario, target.meta, options.seed)
             const load = {
               server,
               tokens,
@@ -109,13 +129,16 @@ try {
               concurrency: options.concurrency,
               duration: options.duration,
               warmup: options.warmup,
+              cursor: { next: 0 },
             }
             await preflight(load)
             const measurement = await measureHttp({ ...load, ...(pgProbe ? { pg: pgProbe } : {}) })
             const base = { run, store: target.kind, tickets: target.tickets, scenario }
             rows.push({ ...base, mode: 'http', measurement, loadavg: loadNow() })
             log(`run ${run} ${target.name} ${scenario}: ${fmt(measurement)}`)
-            if (yardstick && target.databaseUrl) {
+            // The lifecycle's writes have no yardstick: their recorded statements cannot be
+            // replayed (a transition is valid once per ticket, a create inserts a fixed id).
+            if (yardstick && target.databaseUrl && !LIFECYCLE_SCENARIOS.includes(scenario)) {
               const floor = await measureSql({ ...load, build, databaseUrl: target.databaseUrl, database: target.name, admin })
               rows.push({ ...base, mode: 'sql', measurement: floor, loadavg: loadNow() })
               log(
@@ -123,6 +146,27 @@ try {
               )
             }
           }
+          const patch = rows.find(
+            (r) =>
+              r.run === run &&
+              r.store === target.kind &&
+              r.tickets === target.tickets &&
+              r.mode === 'http' &&
+              r.scenario === 'patch-processed',
+          )
+          for (const r of rows.filter(
+            (r) =>
+              r.run === run &&
+              r.store === target.kind &&
+              r.tickets === target.tickets &&
+              r.mode === 'http' &&
+              LIFECYCLE_SCENARIOS.includes(r.scenario) &&
+              group.includes(r.scenario),
+          ))
+            log(
+              `run ${run} ${target.name} ${r.scenario} ÷ patch-processed: ` +
+                (patch ? `${(r.measurement.rps / patch.measurement.rps).toFixed(2)} (target ≥ 0.70)` : 'no patch-processed in this run'),
+            )
           if (walk && last) {
             const result = await walkByCursor(server, tokens.get(target.meta.providers[0]!.id)!, WALK_PAGE_SIZE)
             walks.push({ run, store: target.kind, tickets: target.tickets, walk: result })

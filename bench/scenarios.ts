@@ -3,22 +3,11 @@
 // dataset's skew (half of them go to the big provider) unless a scenario targets the big one.
 import { seededRandom } from '../src/demo/generate-tickets.js'
 import type { DatasetMeta, ProviderSample } from './dataset.js'
+import { createOperation, LIFECYCLE_SCENARIOS, TRANSITIONS } from './lifecycle.js'
+import { TICKETS_PATH, type Operation } from './operation.js'
 
-export const TICKETS_PATH = '/v2/tickets/tickets'
+export { TICKETS_PATH, type Operation } from './operation.js'
 const OPERATIONS_PER_SCENARIO = 2_000
-
-export interface Operation {
-  scenario: string
-  method: 'GET' | 'PATCH'
-  providerId: string
-  /** Path and query as sent. */
-  path: string
-  /** The list query string (list operations). */
-  query?: string
-  /** The ticket (get and patch operations). */
-  ticketId?: string
-  body?: string
-}
 
 interface ScenarioDef {
   name: string
@@ -95,6 +84,11 @@ const DEFS: ScenarioDef[] = [
     },
   },
   {
+    name: 'create',
+    description: 'POST /v2/tickets/tickets: a pending ticket (customer, vehicle model, VIN), providers with the dataset’s skew',
+    next: (p) => createOperation(p.provider(), p.random),
+  },
+  {
     name: 'count-closed',
     description: '?state=closed on the big provider (count-heavy)',
     next: (p) => list('count-closed', p.big(), 'state=closed'),
@@ -133,13 +127,20 @@ export const MAIN_SCENARIOS = [
   'limit-1000',
   'deep-offset',
   'patch-processed',
+  ...LIFECYCLE_SCENARIOS,
   'mixed',
 ]
 export const CURVE_SCENARIOS = ['list-default', 'poll', 'count-closed', 'deep-offset', 'get-by-id']
-export const SCENARIO_NAMES = ALL.map((d) => d.name)
+/** The transitions' request lists come from the live store (bench/lifecycle.ts), not from here. */
+const TRANSITION_DESCRIPTIONS: Record<string, string> = {
+  join: `POST …/{id}/join with an operator, on tickets pending at the time (pool: bench/lifecycle.ts)`,
+  release: 'POST …/{id}/release, on tickets in_progress at the time',
+  close: 'POST …/{id}/close with an operator reference, on tickets in_progress at the time',
+}
+export const SCENARIO_NAMES = [...ALL.map((d) => d.name), ...Object.keys(TRANSITIONS)]
 
 export function describeScenario(name: string): string {
-  return ALL.find((d) => d.name === name)?.description ?? name
+  return ALL.find((d) => d.name === name)?.description ?? TRANSITION_DESCRIPTIONS[name] ?? name
 }
 
 /** The scenario's fixed request list; the same (meta, seed) always gives the same list. */

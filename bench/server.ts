@@ -1,5 +1,7 @@
 // The server under test, as a child process (`tickets serve --port 0`), and one access token
 // per provider from API clients made with `tickets clients create` (cached in .bench/clients).
+// Where the build has the lifecycle, the clients also get tickets:manage (create and the
+// transitions need it); a cached client without it is replaced.
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -72,7 +74,7 @@ function readCredentials(path: string): Credentials[] {
   }
 }
 
-async function requestToken(server: RunningServer, credentials: Credentials): Promise<string | undefined> {
+async function requestToken(server: RunningServer, credentials: Credentials): Promise<{ token: string; scope: string } | undefined> {
   const response = await fetch(`${server.baseUrl}/oauth2/token`, {
     method: 'POST',
     headers: {
@@ -83,29 +85,38 @@ async function requestToken(server: RunningServer, credentials: Credentials): Pr
   })
   if (response.status === 401 || response.status === 400) return undefined
   if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`)
-  return ((await response.json()) as { access_token: string }).access_token
+  const body = (await response.json()) as { access_token: string; scope?: string }
+  return { token: body.access_token, scope: body.scope ?? '' }
 }
 
-/** provider id → bearer token, creating (and caching) one bench client per provider as needed. */
-export async function providerTokens(server: RunningServer, target: BenchTarget): Promise<Map<string, string>> {
+/** tickets:manage is what the lifecycle's writes need; builds before it know only read and write. */
+export const MANAGE_SCOPES = ['tickets:read', 'tickets:write', 'tickets:manage']
+
+/**
+ * provider id → bearer token, creating (and caching) one bench client per provider as needed;
+ * with `manage`, clients with tickets:manage (the build must know that scope).
+ */
+export async function providerTokens(server: RunningServer, target: BenchTarget, manage = false): Promise<Map<string, string>> {
+  const enough = (granted: { scope: string } | undefined) => granted && (!manage || granted.scope.split(' ').includes('tickets:manage'))
   const path = clientsFile(target.name)
   const saved = readCredentials(path)
   const tokens = new Map<string, string>()
   const kept: Credentials[] = []
   for (const provider of target.meta.providers) {
     let credentials = saved.find((c) => c.provider_id === provider.id)
-    let token = credentials && (await requestToken(server, credentials))
-    if (!token) {
+    let granted = credentials && (await requestToken(server, credentials))
+    if (!enough(granted)) {
+      const scopes = manage ? MANAGE_SCOPES.flatMap((scope) => ['--scope', scope]) : []
       const created = await runCliOrThrow(
-        ['clients', 'create', '--provider', provider.id, '--name', 'bench', '--json'],
+        ['clients', 'create', '--provider', provider.id, '--name', 'bench', ...scopes, '--json'],
         serviceEnv(target.env),
       )
       credentials = JSON.parse(created.stdout) as Credentials
-      token = await requestToken(server, credentials)
-      if (!token) throw new Error(`a freshly created client for ${provider.id} got no token`)
+      granted = await requestToken(server, credentials)
+      if (!enough(granted)) throw new Error(`a freshly created client for ${provider.id} got no token (or not the scopes asked)`)
     }
     kept.push(credentials!)
-    tokens.set(provider.id, token)
+    tokens.set(provider.id, granted!.token)
   }
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, JSON.stringify(kept, null, 2), { mode: 0o600 })

@@ -5,6 +5,14 @@
 // by side (the list's page and count); those on one connection ran in order (the PATCH
 // transaction, BEGIN…COMMIT included). Not included, because the store is called directly: the
 // bearer check and its API-client lookup.
+//
+// PATCH is recorded the way the measured build runs it: since the lifecycle, through
+// `store.transact(ledger => patchTicket(ledger, …))` (lock, then one statement that updates
+// the ticket and appends its event); before it, `store.updateTicket`. The event's id (a ULID,
+// the primary key of ticket_events) would collide when the recording is replayed, so every
+// replay gets a new one in its place (`freshIds`).
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
@@ -14,6 +22,28 @@ import type { Operation } from './scenarios.js'
 export interface Statement {
   sql: string
   parameters: readonly unknown[]
+  /** Positions of parameters that must be new on each replay (event ids). */
+  freshIds?: number[]
+}
+
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+/** A new ULID-shaped id (time now, random rest): what an event id looks like to the database. */
+function freshUlid(): string {
+  let time = ''
+  for (let rest = Date.now(), i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = CROCKFORD[rest % 32]! + time
+  let random = ''
+  for (const byte of randomBytes(16)) random += CROCKFORD[byte % 32]
+  return time + random
+}
+
+/** The statement's parameters for one replay, with new ids where the recording had event ids. */
+export function replayParameters(statement: Statement): unknown[] {
+  if (!statement.freshIds?.length) return statement.parameters as unknown[]
+  const parameters = [...statement.parameters]
+  for (const index of statement.freshIds) parameters[index] = freshUlid()
+  return parameters
 }
 
 export interface SqlPlan {
@@ -27,30 +57,51 @@ interface RecordingStore {
   listTickets(scope: Scope, query: unknown): Promise<unknown>
   getTicket(scope: Scope, id: string): Promise<unknown>
   getTicketDocument?(scope: Scope, id: string): Promise<unknown>
-  updateTicket(scope: Scope, id: string, patch: unknown, options: { now: Date }): Promise<unknown>
+  /** Before the lifecycle (8649e3c and older). */
+  updateTicket?(scope: Scope, id: string, patch: unknown, options: { now: Date }): Promise<unknown>
+  /** Since the lifecycle: PATCH is patchTicket inside a transaction. */
+  transact?<T>(work: (ledger: unknown) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
 
+type PatchTicket = (ledger: unknown, operation: object, id: string, patch: unknown) => Promise<unknown>
+
 let recording: Array<{ client: object; statement: Statement }> | undefined
 const originalQuery = pg.Client.prototype.query
-// Kysely's PostgresDialect calls client.query(sql, parameters) on a pooled pg.Client.
+// The store's pg driver calls client.query({ text, values, query_timeout }) on a pooled
+// pg.Client (older builds: client.query(sql, parameters)); both are recorded.
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   if (recording && typeof args[0] === 'string')
     recording.push({ client: this, statement: { sql: args[0], parameters: (args[1] as unknown[]) ?? [] } })
+  else if (recording && typeof args[0] === 'object' && args[0] !== null && typeof (args[0] as { text?: unknown }).text === 'string') {
+    const config = args[0] as { text: string; values?: unknown[] }
+    recording.push({ client: this, statement: { sql: config.text, parameters: config.values ?? [] } })
+  }
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args)
 } as typeof pg.Client.prototype.query
 
 const distOf = (build: Build) => dirname(dirname(build.entry))
 const load = <T>(build: Build, module: string) => import(pathToFileURL(join(distOf(build), module)).href) as Promise<T>
 
-async function perform(store: RecordingStore, parse: (q: string) => unknown, operation: Operation): Promise<void> {
+async function perform(
+  store: RecordingStore,
+  parse: (q: string) => unknown,
+  patchTicket: PatchTicket | undefined,
+  operation: Operation,
+): Promise<void> {
   const scope = { providerId: operation.providerId }
+  if (operation.method === 'POST') throw new Error(`no recorded SQL for ${operation.scenario}: the lifecycle's writes have no yardstick`)
   if (operation.query !== undefined) {
     const query = parse(operation.query)
     await (store.listTicketsJson ? store.listTicketsJson(scope, query) : store.listTickets(scope, query))
   } else if (operation.method === 'GET')
     await (store.getTicketDocument ? store.getTicketDocument(scope, operation.ticketId!) : store.getTicket(scope, operation.ticketId!))
-  else await store.updateTicket(scope, operation.ticketId!, JSON.parse(operation.body!), { now: new Date() })
+  else if (store.transact && patchTicket) {
+    // As the PATCH route calls it; the principal's scopes are checked by the route, not here.
+    const principal = { clientId: 'bench-yardstick', providerId: operation.providerId, scopes: ['tickets:read', 'tickets:write'] }
+    await store.transact((ledger) => patchTicket(ledger, { principal, now: new Date() }, operation.ticketId!, JSON.parse(operation.body!)))
+  } else if (store.updateTicket) await store.updateTicket(scope, operation.ticketId!, JSON.parse(operation.body!), { now: new Date() })
+  else throw new Error('this build’s store has neither transact (with patchTicket) nor updateTicket')
 }
 
 const keyOf = (o: Operation) => `${o.method} ${o.providerId} ${o.path}`
@@ -59,6 +110,10 @@ const keyOf = (o: Operation) => `${o.method} ${o.providerId} ${o.path}`
 export async function recordPlans(build: Build, databaseUrl: string, operations: Operation[]): Promise<SqlPlan[]> {
   const { openStore } = await load<{ openStore(o: object): Promise<RecordingStore> }>(build, 'store/open-store.js')
   const { parseTicketQuery } = await load<{ parseTicketQuery(q: string): unknown }>(build, 'domain/ticket-query.js')
+  // The lifecycle's PATCH (absent before it: the store's updateTicket is used then).
+  const patchTicket = existsSync(join(distOf(build), 'domain/lifecycle/patch-ticket.js'))
+    ? (await load<{ patchTicket: PatchTicket }>(build, 'domain/lifecycle/patch-ticket.js')).patchTicket
+    : undefined
   const store = await openStore({ databaseUrl, dataDir: '.', migrate: false, poolSize: 4 })
   const plans = new Map<string, SqlPlan>()
   try {
@@ -66,10 +121,14 @@ export async function recordPlans(build: Build, databaseUrl: string, operations:
       if (plans.has(keyOf(operation))) continue
       recording = []
       try {
-        await perform(store, parseTicketQuery, operation)
+        await perform(store, parseTicketQuery, patchTicket, operation)
       } finally {
         const sessions = new Map<object, Statement[]>()
-        for (const { client, statement } of recording) sessions.set(client, [...(sessions.get(client) ?? []), statement])
+        for (const { client, statement } of recording) {
+          const freshIds = statement.parameters.flatMap((value, index) => (typeof value === 'string' && ULID.test(value) ? [index] : []))
+          const recorded = freshIds.length > 0 ? { ...statement, freshIds } : statement
+          sessions.set(client, [...(sessions.get(client) ?? []), recorded])
+        }
         plans.set(keyOf(operation), { sessions: [...sessions.values()] })
         recording = undefined
       }
