@@ -7,7 +7,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import prettier from 'eslint-config-prettier'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'client/src/api-types.ts', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', 'node_modules/**', 'client/src/api-types.ts', 'bench/results/**', 'coverage/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
