@@ -74,7 +74,8 @@ export interface OutsourcesTable {
 export interface TicketEventsTable {
   id: string
   provider_id: string
-  ticket_id: string
+  /** Null for the provider's own events (a webhook endpoint disabled). */
+  ticket_id: string | null
   type: string
   occurred_at: string
   doc: string

@@ -16,6 +16,7 @@ import { ticketTransferSql } from './ticket-transfer-sql.js'
 import { sqlLedgerStore } from './ticket-ledger-sql.js'
 import { lifecycleReads } from './lifecycle-reads-sql.js'
 import { stateViewsSql } from './state-views-sql.js'
+import { eventFeedSql } from './event-feed-sql.js'
 
 export interface SqlStoreSetup {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
@@ -51,6 +52,7 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...stateViewsSql(db),
     ...sqlLedgerStore(db),
     ...lifecycleReads(db),
+    ...eventFeedSql(db),
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),
     ...clientsSql(db, clientCache),
     ...signingKeysSql(db),

@@ -12,6 +12,7 @@ import type { TicketTransfer } from './ticket-transfer.js'
 import type { CancelReasonStore, OutsourceStore, PartnershipStore, TicketHistoryStore } from './lifecycle-reads.js'
 import type { LedgerStore } from './ticket-ledger.js'
 import type { StateViewStore } from './state-views.js'
+import type { EventFeedStore } from './event-feed.js'
 
 export interface Store
   extends
@@ -22,6 +23,7 @@ export interface Store
     OutsourceStore,
     PartnershipStore,
     TicketHistoryStore,
+    EventFeedStore,
     TicketTransfer,
     ClientStore,
     SigningKeyStore,

@@ -6,6 +6,7 @@ import * as descendingNullSorts from './0004-descending-null-sorts.js'
 import * as ticketDocuments from './0005-ticket-documents.js'
 import * as signingKeyRotation from './0006-signing-key-rotation.js'
 import * as lifecycle from './0007-lifecycle.js'
+import * as eventFeed from './0008-event-feed.js'
 
 export interface Migration {
   version: number
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, ...ticketDocuments },
   { version: 6, ...signingKeyRotation },
   { version: 7, ...lifecycle },
+  { version: 8, ...eventFeed },
 ]
