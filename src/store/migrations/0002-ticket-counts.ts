@@ -11,12 +11,12 @@ export const name = 'ticket-counts'
 
 const day = (column: string) => `(${column} AT TIME ZONE 'UTC')::date`
 
-interface CountTable {
+export interface CountTable {
   table: string
   key: Array<[column: string, type: string, expression: string]>
 }
 
-const TABLES: CountTable[] = [
+export const TABLES: CountTable[] = [
   {
     table: 'ticket_counts',
     key: [
