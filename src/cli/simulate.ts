@@ -32,44 +32,62 @@ export interface SimulationClients {
 
 const savedFile = (config: Readonly<Config>) => join(config.dataDir, 'simulate-credentials.json')
 
-function readSaved(config: Readonly<Config>): SavedClient[] | undefined {
+function readSaved(config: Readonly<Config>): SavedClient[] {
   try {
-    const saved = JSON.parse(readFileSync(savedFile(config), 'utf8')) as SavedClient[]
-    return Array.isArray(saved) && saved.length === 2 ? saved : undefined
+    const saved = JSON.parse(readFileSync(savedFile(config), 'utf8')) as unknown
+    return Array.isArray(saved) ? (saved as SavedClient[]) : []
   } catch {
-    return undefined
+    return []
   }
 }
 
 /**
- * Two clients (tickets:read, write and manage) of two partnered providers: the demo provider
- * when there is one, and a partner. Kept (mode 0600) in the data directory of an embedded store
- * and reused while neither is revoked; the partnership is made sure of every time.
+ * How many clients each provider needs so that `rate` operations a second stay under the
+ * server's per-client rate limit (TICKETS_RATE_LIMIT a minute), with room for the reads
+ * that check outsources: a platform runs several systems, each its own client.
  */
-export async function ensureSimulationClients(store: ClientStore & PartnershipStore, config: Readonly<Config>): Promise<SimulationClients> {
+export function clientsPerProvider(rate: number, rateLimitPerMinute: number): number {
+  if (rateLimitPerMinute <= 0) return 1
+  return Math.max(1, Math.ceil((rate * 60 * 1.25) / rateLimitPerMinute))
+}
+
+/**
+ * `perProvider` clients (tickets:read, write and manage) of each of two partnered providers:
+ * the demo provider when there is one, and a partner. Kept (mode 0600) in the data directory
+ * of an embedded store and reused while none is revoked (more are added when a higher rate
+ * needs them); the partnership is made sure of every time.
+ */
+export async function ensureSimulationClients(
+  store: ClientStore & PartnershipStore,
+  config: Readonly<Config>,
+  perProvider = 1,
+): Promise<SimulationClients> {
   const live = new Set((await store.listClients()).filter((c) => c.revokedAt === null).map((c) => c.clientId))
-  let saved = readSaved(config)
+  let saved = readSaved(config).filter((c) => live.has(c.client_id))
+  const savedProviders = [...new Set(saved.map((c) => c.provider_id))]
   let created = false
-  if (!saved || !saved.every((c) => live.has(c.client_id))) {
-    const first = readCredentials(config)?.provider_id ?? randomUUID()
+  if (savedProviders.length !== 2) {
     saved = []
-    for (const [providerId, name] of [
-      [first, 'simulate'],
-      [randomUUID(), 'simulate partner'],
-    ] as const) {
+    savedProviders.splice(0, savedProviders.length, readCredentials(config)?.provider_id ?? randomUUID(), randomUUID())
+  }
+  for (const [index, providerId] of savedProviders.entries()) {
+    const name = index === 0 ? 'simulate' : 'simulate partner'
+    for (let have = saved.filter((c) => c.provider_id === providerId).length; have < perProvider; have++) {
       const { client, secret } = await createApiClient(store, { providerId, name, scopes: SCOPES })
       saved.push({ provider_id: providerId, client_id: client.clientId, client_secret: secret })
-    }
-    created = true
-    if (!config.databaseUrl) {
-      writeFileSync(savedFile(config), JSON.stringify(saved, null, 2), { mode: 0o600 })
-      chmodSync(savedFile(config), 0o600)
+      created = true
     }
   }
-  await store.addPartnership(saved[0]!.provider_id, saved[1]!.provider_id)
+  if (created && !config.databaseUrl) {
+    writeFileSync(savedFile(config), JSON.stringify(saved, null, 2), { mode: 0o600 })
+    chmodSync(savedFile(config), 0o600)
+  }
+  await store.addPartnership(savedProviders[0]!, savedProviders[1]!)
+  // The first provider's clients first: the simulator's side 0 is the first client's provider.
+  const ordered = [...saved].sort((a, b) => savedProviders.indexOf(a.provider_id) - savedProviders.indexOf(b.provider_id))
   return {
-    credentials: saved.map((c) => ({ clientId: c.client_id, clientSecret: c.client_secret })),
-    providers: saved.map((c) => c.provider_id),
+    credentials: ordered.map((c) => ({ clientId: c.client_id, clientSecret: c.client_secret })),
+    providers: savedProviders,
     created,
   }
 }
@@ -125,10 +143,11 @@ export async function simulateCommand(args: string[]): Promise<number> {
   } else {
     const store = await openConfiguredStore(config, 'tickets simulate')
     try {
-      const clients = await ensureSimulationClients(store, config)
+      const clients = await ensureSimulationClients(store, config, clientsPerProvider(rate, config.rateLimit))
       credentials = clients.credentials
       process.stdout.write(
-        `${clients.created ? 'Created' : 'Using'} simulation clients of providers ${clients.providers.join(' and ')} (partners).\n`,
+        `${clients.created ? 'Created' : 'Using'} ${clients.credentials.length} simulation clients of providers ` +
+          `${clients.providers.join(' and ')} (partners).\n`,
       )
     } finally {
       await store.close()

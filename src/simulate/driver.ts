@@ -18,8 +18,9 @@ export interface SimulationCredentials {
 export interface SimulationOptions {
   baseUrl: string
   /**
-   * One or two clients with tickets:read and tickets:manage, each of its own provider. With two,
-   * the providers must be partners: each outsources to the other.
+   * Clients with tickets:read and tickets:manage, of one provider or of two partnered ones
+   * (each outsources to the other). Several clients of one provider share its operations in
+   * turn, as a platform's several systems would: each client has its own rate limit.
    */
   credentials: readonly SimulationCredentials[]
   /** Operations started per second (default 20). */
@@ -64,16 +65,27 @@ function expectState(what: string, actual: TicketState, expected: TicketState): 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const rate = options.rate ?? 20
   if (!(rate > 0)) throw new RangeError('rate must be positive')
-  if (options.credentials.length < 1 || options.credentials.length > 2) throw new RangeError('credentials: one or two clients')
+  if (options.credentials.length < 1) throw new RangeError('credentials: at least one client')
   const random = options.random ?? Math.random
   const maxInFlight = options.maxInFlight ?? Math.max(8, Math.ceil(rate))
-  const clients = options.credentials.map((credentials) =>
+  const all = options.credentials.map((credentials) =>
     createTicketsClient({ baseUrl: options.baseUrl, ...credentials, allowInsecureHttp: options.allowInsecureHttp ?? false }),
   )
-  const providers = await Promise.all(clients.map(providerOf))
-  const canOutsource = providers.length === 2 && providers[0] !== providers[1]
+  // Side 0 is the first client's provider, side 1 the other one's (if any).
+  const providers: string[] = []
+  const sides: TicketsClient[][] = []
+  for (const [index, provider] of (await Promise.all(all.map(providerOf))).entries()) {
+    let side = providers.indexOf(provider)
+    if (side < 0) {
+      if (providers.length === 2) throw new RangeError('credentials: clients of one or two providers')
+      side = providers.push(provider) - 1
+      sides.push([])
+    }
+    sides[side]!.push(all[index]!)
+  }
+  const canOutsource = providers.length === 2
   const reasons: CancelReason[] = []
-  for await (const reason of clients[0]!.cancelReasons.iterate()) if (reason.manually_applicable) reasons.push(reason)
+  for await (const reason of all[0]!.cancelReasons.iterate()) if (reason.manually_applicable) reasons.push(reason)
   if (reasons.length === 0) throw new Error('the cancel-reason catalogue has no manually applicable reason')
 
   const data: People = people(random)
@@ -81,10 +93,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const counts = emptyCounts()
   const errorLines: string[] = []
   const targetOpen = Math.min(300, Math.max(10, Math.round(rate * 3)))
-  const clientOf = (side: Side) => clients[side]!
+  const turns: [number, number] = [0, 0]
+  const clientOf = (side: Side) => {
+    const pool = sides[side]!
+    return pool[turns[side]++ % pool.length]!
+  }
 
   async function create(): Promise<void> {
-    const side: Side = clients.length === 2 && random() < 0.5 ? 1 : 0
+    const side: Side = canOutsource && random() < 0.5 ? 1 : 0
     const prepared = random() < 0.25
     const hasVin = !prepared || random() < 0.5
     const { ticket } = await clientOf(side).tickets.create({

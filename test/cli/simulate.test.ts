@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { createTicketsClient, type TicketState } from 'tickets-api-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureSimulationClients, parseDuration, parseRate, type SimulationClients } from '../../src/cli/simulate.js'
+import { clientsPerProvider, ensureSimulationClients, parseDuration, parseRate, type SimulationClients } from '../../src/cli/simulate.js'
 import type { Config } from '../../src/config.js'
 import { runSimulation, seededRandom, type SimulationReport } from '../../src/simulate/index.js'
 import { createTestApp } from '../support/api.js'
@@ -51,6 +51,21 @@ describe('tickets simulate', () => {
       ['tickets:manage', 'tickets:read', 'tickets:write'],
       ['tickets:manage', 'tickets:read', 'tickets:write'],
     ])
+  })
+
+  it('adds clients for a rate that one client per provider could not send under the rate limit', async () => {
+    expect(clientsPerProvider(20, 3000)).toBe(1)
+    expect(clientsPerProvider(400, 3000)).toBe(10)
+    expect(clientsPerProvider(400, 0)).toBe(1)
+    const config = { dataDir, databaseUrl: undefined } as unknown as Config
+    const more = await ensureSimulationClients(opened.store, config, 3)
+    expect(more.created).toBe(true)
+    expect(more.providers).toEqual(clients.providers)
+    expect(more.credentials).toHaveLength(6)
+    expect(more.credentials).toEqual(expect.arrayContaining(clients.credentials))
+    expect((await ensureSimulationClients(opened.store, config, 3)).credentials).toEqual(more.credentials)
+    // The run below shares each provider's operations among its three clients.
+    clients = more
   })
 
   it('plays the platform for two seconds without an error: tickets in several states, outsourced ones among them', async () => {
