@@ -34,7 +34,11 @@ function filterConditions(filter: FeedFilter): Expression<SqlBool>[] {
   return conditions
 }
 
-export function eventFeedSql(db: Db): EventFeedStore {
+/** `committed` hears the provider of each provider event appended, once it has committed. */
+export function eventFeedSql(
+  db: Db,
+  committed: (providerIds: readonly string[]) => void = () => {},
+): Omit<EventFeedStore, 'onEventsCommitted' | 'onEventsMissed'> {
   return {
     async readFeed(scope: ProviderScope, read: FeedRead): Promise<FeedPage> {
       let start = sql`(NULL::xid8, NULL::text)`
@@ -96,6 +100,7 @@ export function eventFeedSql(db: Db): EventFeedStore {
           doc: event.doc,
         })
         .execute()
+      committed([event.providerId])
     },
 
     async purgeEventsBefore(cutoff: Date): Promise<number> {

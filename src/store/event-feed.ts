@@ -51,4 +51,12 @@ export interface EventFeedStore {
   appendProviderEvent(event: NewProviderEvent): Promise<void>
   /** Deletes events that occurred before `cutoff`; returns how many. */
   purgeEventsBefore(cutoff: Date): Promise<number>
+  /**
+   * Calls `listener` after every commit that wrote events, with the providers whose events it
+   * wrote: this process's commits at once, other processes' once the server follows them
+   * (followEventCommits). A hint to look again, never a list of what changed.
+   */
+  onEventsCommitted(listener: (providerIds: readonly string[]) => void): () => void
+  /** Calls `listener` when other processes' commits may have gone unheard (a lost subscription is back). */
+  onEventsMissed(listener: () => void): () => void
 }
