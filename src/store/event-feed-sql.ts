@@ -103,8 +103,16 @@ export function eventFeedSql(
       committed([event.providerId])
     },
 
-    async purgeEventsBefore(cutoff: Date): Promise<number> {
-      const result = await db.deleteFrom('ticket_events').where('occurred_at', '<', cutoff.toISOString()).executeTakeFirst()
+    async purgeEventsBefore(cutoff: Date, limit?: number): Promise<number> {
+      // With a limit, one bounded statement (the caller repeats it): a month of events deleted
+      // at once could outlast the statement timeout, or hold the embedded store's one session.
+      const doomed = db.selectFrom('ticket_events').select('id').where('occurred_at', '<', cutoff.toISOString())
+      const result = await db
+        .deleteFrom('ticket_events')
+        .$call((query) =>
+          limit === undefined ? query.where('occurred_at', '<', cutoff.toISOString()) : query.where('id', 'in', doomed.limit(limit)),
+        )
+        .executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }

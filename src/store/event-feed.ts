@@ -49,8 +49,8 @@ export interface EventFeedStore {
   readFeed(scope: ProviderScope, read: FeedRead): Promise<FeedPage>
   /** Appends an event that belongs to no ticket (e.g. `webhook.endpoint.disabled`). */
   appendProviderEvent(event: NewProviderEvent): Promise<void>
-  /** Deletes events that occurred before `cutoff`; returns how many. */
-  purgeEventsBefore(cutoff: Date): Promise<number>
+  /** Deletes events that occurred before `cutoff` (at most `limit` of them, when given); returns how many. */
+  purgeEventsBefore(cutoff: Date, limit?: number): Promise<number>
   /**
    * Calls `listener` after every commit that wrote events, with the providers whose events it
    * wrote: this process's commits at once, other processes' once the server follows them

@@ -60,6 +60,15 @@ describeEachStore('event feed store', (context) => {
     expect(await store.readFeed({ providerId: PROVIDER }, { limit: 10, afterId: old.id })).toEqual({ found: false })
   })
 
+  it('purges at most `limit` events a statement', async () => {
+    const { store } = context
+    for (let i = 0; i < 3; i++) await store.appendProviderEvent(event('tickets.ticket.closed', OTHER, '2019-01-01T00:00:00Z'))
+    const cutoff = new Date('2019-06-01T00:00:00Z')
+    expect(await store.purgeEventsBefore(cutoff, 2)).toBe(2)
+    expect(await store.purgeEventsBefore(cutoff, 2)).toBe(1)
+    expect(await store.purgeEventsBefore(cutoff, 2)).toBe(0)
+  })
+
   it.runIf(context.kind === 'postgres')('holds back events committed after an older transaction that is still open', async () => {
     const { store, env } = context
     const provider = '44444444-4444-4444-8444-444444444444'
