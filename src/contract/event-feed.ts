@@ -29,7 +29,12 @@ export const EndpointDisabledEventSchema = Type.Object(
       { additionalProperties: false },
     ),
     actor: Type.Object({ type: Type.Literal('system') }, { additionalProperties: false }),
-    changes: Type.Object({}, { additionalProperties: false, description: 'Always empty: no ticket changed.' }),
+    // The same map as a ticket event's, always empty, so that every feed event reads alike.
+    changes: Type.Unsafe<Record<string, never>>({
+      ...TicketEventSchema.properties.changes,
+      maxProperties: 0,
+      description: 'Always empty: no ticket changed.',
+    }),
   },
   { additionalProperties: false, title: 'EndpointDisabledEvent' },
 )
