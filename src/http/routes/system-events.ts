@@ -41,6 +41,8 @@ export function registerSystemEventRoutes(app: FastifyInstance, context: AppCont
     try {
       const deps = { store: context.store, hub: context.hub, clock: context.clock, retentionDays: context.eventRetentionDays }
       const events = await readEventFeed(deps, request.principal, query, { signal: done.signal, slot: request.clientSlot })
+      // The server is closing and waits for every connection: this one must not stay open for the next poll.
+      if (context.stopping.aborted) reply.header('connection', 'close')
       return reply.type('application/json; charset=utf-8').send(`{"query":${JSON.stringify(query.echo)},"result":[${events.join(',')}]}`)
     } finally {
       reply.raw.off('close', stop)
