@@ -24,6 +24,7 @@ export interface Config {
   maxConnections: number
   shutdownTimeoutMs: number
   metricsPort: number | undefined
+  eventRetentionDays: number
 }
 
 type Key = keyof Config
@@ -194,6 +195,11 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
     env: 'TICKETS_METRICS_PORT',
     why: 'Unset: no metrics listener. Set: Prometheus text at /metrics on this port, apart from the API so it is never exposed with it.',
     parse: (raw) => (raw === undefined || raw === '' ? undefined : integer(0, 65535, 0)(raw)),
+  },
+  eventRetentionDays: {
+    env: 'TICKETS_EVENT_RETENTION_DAYS',
+    why: '30 days of events in the feed: a consumer away for weeks still resumes from its last id; one away longer gets 410 events-expired and resynchronises from the ticket lists. Purged hourly.',
+    parse: integer(1, 36_500, 30),
   },
 }
 

@@ -352,6 +352,67 @@ export interface TicketEventList {
   result: TicketEvent[]
 }
 
+export interface EndpointDisabledEventPayloadEndpoint {
+  /** @format uuid */
+  id: string
+  url: string
+  /** Why it was disabled, e.g. every attempt failed for 5 days. */
+  disabled_reason: string
+}
+
+export interface EndpointDisabledEventPayload {
+  endpoint: EndpointDisabledEventPayloadEndpoint
+}
+
+export interface EndpointDisabledEventActor {
+  type: 'system'
+}
+
+export interface EndpointDisabledEventChangesValue {
+  old: unknown
+  new: unknown
+}
+
+export interface EndpointDisabledEvent {
+  /** Event identifier (a ULID). */
+  id: string
+  /** A webhook endpoint of your provider was disabled. */
+  type: 'webhook.endpoint.disabled'
+  /**
+   * When it was disabled.
+   * @format date-time
+   */
+  occurred_at: string
+  payload: EndpointDisabledEventPayload
+  actor: EndpointDisabledEventActor
+  /** Always empty: no ticket changed. */
+  changes: Record<string, EndpointDisabledEventChangesValue>
+}
+
+/** A ticket’s event (as in its history) or an event of your provider itself. */
+export type FeedEvent = TicketEvent | EndpointDisabledEvent
+
+/** Applied query parameters, including defaults. */
+export interface EventFeedQuery {
+  after_id?: string
+  /** @default 25 */
+  limit: number
+  /** @format date-time */
+  occurred_after?: string
+  type?: string[]
+  /** @format uuid */
+  ticket_id?: string
+  /** @default 0 */
+  wait: number
+}
+
+export interface EventFeed {
+  /** Applied query parameters, including defaults. */
+  query: EventFeedQuery
+  /** Events in feed order, oldest first. Pass the last id as after_id for the next page. */
+  result: FeedEvent[]
+}
+
 export interface CancelReason {
   /**
    * Cancel reason identifier (what tickets name as cancel_reason_id).
@@ -1172,6 +1233,7 @@ export const OPERATIONS = {
   getClosedTicket: { method: 'GET', path: '/v2/tickets/closed-tickets/{ticket-id}' },
   listCancelledTickets: { method: 'GET', path: '/v2/tickets/cancelled-tickets' },
   getCancelledTicket: { method: 'GET', path: '/v2/tickets/cancelled-tickets/{ticket-id}' },
+  listEvents: { method: 'GET', path: '/v2/system/events' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },

@@ -1,11 +1,14 @@
-// tickets serve: the composition root. Config → store → app → listen (and the metrics
-// listener when configured). On SIGINT/SIGTERM: readiness turns 503, the listener stops
-// accepting, requests in flight get until the shutdown deadline to finish, then every
-// connection still open is cut and the store is closed.
+// tickets serve: the composition root. Config → store → event hub → app → listen (and the
+// metrics listener when configured), and the events' retention purge. On SIGINT/SIGTERM:
+// readiness turns 503, the listener stops accepting, held long polls answer at once, requests
+// in flight get until the shutdown deadline to finish, then every connection still open is
+// cut and the store is closed.
 import { SigningKeyError } from '../auth/signing-keys.js'
 import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
 import { Lifecycle } from '../http/lifecycle.js'
+import { EventHub } from '../events/event-hub.js'
+import { startRetentionPurge, type RetentionPurge } from '../events/retention.js'
 import { Metrics } from '../observability/metrics.js'
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
@@ -27,12 +30,18 @@ export async function serveCommand(args: string[]): Promise<number> {
   const store = await openConfiguredStore(config, 'server', {
     serveEmbedded: true,
     cacheClients: true,
+    // Long polls and webhooks wake on other processes' commits too.
+    followEventCommits: true,
     onPoolError: (error) => process.stderr.write(`tickets: database connection lost: ${error.message}\n`),
+    onBackgroundError: (error) => process.stderr.write(`tickets: telling other processes of new events failed: ${error.message}\n`),
   })
+  // One wake-up for the whole process: the feed's long polls (and the webhook dispatcher) share it.
+  const hub = new EventHub(store)
   const lifecycle = new Lifecycle()
   const metrics = config.metricsPort !== undefined ? new Metrics(store.poolStats ? { poolStats: store.poolStats } : {}) : undefined
   let app
   let metricsServer: MetricsServer | undefined
+  let purge: RetentionPurge | undefined
   try {
     const demo = shouldSeed(config) ? await ensureDemo(store, config) : undefined
     app = await buildApp({
@@ -56,6 +65,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       },
       lifecycle,
       ...(metrics ? { metrics } : {}),
+      hub,
+      eventRetentionDays: config.eventRetentionDays,
     }).catch((error: unknown) => {
       throw error instanceof SigningKeyError ? new StartupError(error.message) : error
     })
@@ -78,9 +89,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       process.stdout.write(`Metrics on http://${host.includes(':') ? `[${host}]` : host}:${metricsServer.port}/metrics\n`)
     }
     if (demo) process.stdout.write(demoBanner(demo, baseUrl))
+    purge = startRetentionPurge({ store, days: config.eventRetentionDays, log: app.log })
   } catch (error) {
     await metricsServer?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
+    hub.close()
     await store.close().catch(() => undefined)
     throw error
   }
@@ -97,7 +110,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const grace = signal === 'SIGTERM' ? Math.min(READINESS_GRACE_MS, config.shutdownTimeoutMs / 5) : 0
   await new Promise((resolve) => setTimeout(resolve, grace))
   await drain(running, config.shutdownTimeoutMs - grace)
+  await purge?.stop()
   await metricsServer?.close()
+  hub.close()
   await store.close()
   return 0
 }

@@ -19,10 +19,35 @@ export interface ParameterSpec<T = unknown> {
   example?: string
 }
 
-export type ParameterSpecs = Record<string, ParameterSpec>
+/** A list: `a,b` and repeated parameters combine, as on the ticket list; `parse` reads one element. */
+export interface ListParameterSpec<T = unknown> extends Omit<ParameterSpec<T>, 'default'> {
+  list: true
+}
+
+export type ParameterSpecs = Record<string, ParameterSpec | ListParameterSpec>
 
 export type ParsedParameters<S extends ParameterSpecs> = {
-  [K in keyof S]: S[K] extends ParameterSpec<infer T> ? T | undefined : never
+  [K in keyof S]: S[K] extends ListParameterSpec<infer T> ? T[] | undefined : S[K] extends ParameterSpec<infer T> ? T | undefined : never
+}
+
+const isList = (spec: ParameterSpec | ListParameterSpec): spec is ListParameterSpec => 'list' in spec && spec.list
+
+/** `a,b&x=c` is three elements; empty or repeated elements are refused, as on the ticket list. */
+function parseList(spec: ListParameterSpec, raws: string[]): unknown[] {
+  const parsed: unknown[] = []
+  for (const element of raws.flatMap((raw) => raw.split(','))) {
+    if (element === '') throw new FieldError('must not be empty or contain an empty element')
+    let value: unknown
+    try {
+      value = spec.parse(element)
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error
+      throw new FieldError(`has an element "${element}" that ${error.message}`)
+    }
+    if (parsed.includes(value)) throw new FieldError(`lists ${element} more than once`)
+    parsed.push(value)
+  }
+  return parsed
 }
 
 export const limitParameter = (what: string): ParameterSpec<number> => ({
@@ -58,11 +83,11 @@ export function parseCollectionQuery<S extends ParameterSpecs>(
       continue
     }
     const slug = spec.slug ?? 'invalid-filter'
-    if (raw.length > 1) issues.push({ slug, in: 'query', name, detail: 'must be given at most once' })
-    else if (raw[0] === '') issues.push({ slug, in: 'query', name, detail: 'must not be empty' })
+    if (raw.length > 1 && !isList(spec)) issues.push({ slug, in: 'query', name, detail: 'must be given at most once' })
+    else if (raw.length === 1 && raw[0] === '') issues.push({ slug, in: 'query', name, detail: 'must not be empty' })
     else
       try {
-        values[name] = spec.parse(raw[0]!)
+        values[name] = isList(spec) ? parseList(spec, raw) : spec.parse(raw[0]!)
       } catch (error) {
         if (!(error instanceof FieldError)) throw error
         issues.push({ slug, in: 'query', name, detail: error.message })
@@ -70,7 +95,7 @@ export function parseCollectionQuery<S extends ParameterSpecs>(
   }
   if (issues.length > 0) throw toAppError(issues)
   for (const [name, spec] of Object.entries(specs)) {
-    if (values[name] === undefined && spec.default !== undefined) values[name] = spec.default
+    if (values[name] === undefined && !isList(spec) && spec.default !== undefined) values[name] = spec.default
     if (values[name] !== undefined) echo[name] = values[name]
   }
   return { values: values as ParsedParameters<S>, echo }
@@ -83,6 +108,8 @@ export function collectionParameters(specs: ParameterSpecs) {
     in: 'query' as const,
     description: spec.description,
     schema: spec.schema,
-    ...(spec.example !== undefined ? { example: spec.example } : {}),
+    // Lists are `a,b` (form, not exploded), and repeating the parameter adds elements.
+    ...(isList(spec) ? { style: 'form', explode: false } : {}),
+    ...(spec.example !== undefined ? { example: isList(spec) ? spec.example.split(',') : spec.example } : {}),
   }))
 }

@@ -22,6 +22,8 @@ export const ERROR_CATALOG = {
   'method-not-allowed': { status: 405, title: 'Method Not Allowed' },
   'cancel-reason-not-found': { status: 404, title: 'Not Found' },
   'outsource-not-found': { status: 404, title: 'Not Found' },
+  'unknown-after-id': { status: 400, title: 'Bad Request' },
+  'events-expired': { status: 410, title: 'Gone' },
   'transition-not-allowed': { status: 409, title: 'Conflict' },
   'state-conflict': { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition Failed' },

@@ -20,6 +20,7 @@ import type { Metrics } from '../observability/metrics.js'
 import { countResponses } from '../observability/http-metrics.js'
 import { serverOptions, type ServerLimits } from './server-options.js'
 import { requestSerializers } from '../observability/log-redaction.js'
+import { EventHub } from '../events/event-hub.js'
 
 export interface AppOptions {
   store: AppStore
@@ -42,6 +43,10 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** Where request, problem, rate-limit and token counts go (the server's /metrics). */
   metrics?: Metrics
+  /** The wake-up long polls wait on; by default one of the app's own over the store (closed with the app). */
+  hub?: EventHub
+  /** How many days the events feed keeps (default 30). */
+  eventRetentionDays?: number
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -93,6 +98,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => keyring.close())
   trackRoutes(app)
   registerProblemHandlers(app)
+  const hub = options.hub ?? new EventHub(options.store)
+  if (!options.hub) app.addHook('onClose', async () => hub.close())
+  // Before the server waits for requests in flight: held long polls answer now, not at the deadline.
+  const stopping = new AbortController()
+  app.addHook('preClose', async () => stopping.abort())
   const context: AppContext = {
     store: options.store,
     tokens: new TokenService(keyring, clock),
@@ -102,6 +112,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
     concurrency: new ClientConcurrency(options.clientConcurrency ?? 0),
     lifecycle: options.lifecycle ?? new Lifecycle(),
+    hub,
+    stopping: stopping.signal,
+    eventRetentionDays: options.eventRetentionDays ?? 30,
   }
   app.addHook('onClose', () => context.rateLimits.close())
   if (options.metrics) countResponses(app, options.metrics)

@@ -3,11 +3,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authenticate, type Principal } from '../auth/bearer.js'
 import type { Scope } from '../contract/oauth.js'
+import type { ClientSlot } from '../limits/client-concurrency.js'
 import type { AppContext } from './context.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal
+    /** The client's concurrency slot this request holds (a long poll gives it back while it waits). */
+    clientSlot: ClientSlot
   }
 }
 
@@ -21,11 +24,12 @@ export function requireScope(context: AppContext, scope: Scope | readonly Scope[
     // Every later log line of this request, its completion line included, names who asked.
     request.log = reply.log = request.log.child({ clientId: request.principal.clientId, providerId: request.principal.providerId })
     await context.rateLimits.admit('client', request.principal.clientId, request, reply)
-    const release = await context.concurrency.acquire(request.principal.clientId)
+    const slot = await context.concurrency.slot(request.principal.clientId)
+    request.clientSlot = slot
     // 'close' fires once the response is sent or the socket is gone, whichever comes first; a
     // caller that left while waiting for its slot gives it back at once.
-    if (reply.raw.closed) release()
-    else reply.raw.once('close', release)
+    if (reply.raw.closed) slot.finish()
+    else reply.raw.once('close', () => slot.finish())
   }
 }
 

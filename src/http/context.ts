@@ -1,6 +1,7 @@
 // What route handlers and hooks share: the store and the services buildApp wires around it.
 // Kept apart from app.ts so that routes can name it without importing the app that imports them.
 import type { TokenService } from '../auth/tokens.js'
+import type { EventHub } from '../events/event-hub.js'
 import type { ClientConcurrency } from '../limits/client-concurrency.js'
 import type { AppStore } from './app-store.js'
 import type { Lifecycle } from './lifecycle.js'
@@ -13,4 +14,10 @@ export interface AppContext {
   rateLimits: RateLimits
   concurrency: ClientConcurrency
   lifecycle: Lifecycle
+  /** Wakes long polls on commits of their provider. */
+  hub: EventHub
+  /** Aborted when the app closes: long polls answer what they have at once. */
+  stopping: AbortSignal
+  /** TICKETS_EVENT_RETENTION_DAYS: an after_id older than this is 410 events-expired. */
+  eventRetentionDays: number
 }

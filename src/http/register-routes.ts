@@ -15,6 +15,7 @@ import { registerLifecycleRoutes } from './routes/lifecycle.js'
 import { registerCancelReasonRoutes } from './routes/cancel-reasons.js'
 import { registerOutsourceRoutes } from './routes/outsources.js'
 import { registerStateCollectionRoutes } from './routes/state-collections.js'
+import { registerSystemEventRoutes } from './routes/system-events.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -38,6 +39,7 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     registerCancelReasonRoutes(tickets, context)
     registerOutsourceRoutes(tickets, context)
     registerStateCollectionRoutes(tickets, context)
+    registerSystemEventRoutes(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {

@@ -34,7 +34,11 @@ function filterConditions(filter: FeedFilter): Expression<SqlBool>[] {
   return conditions
 }
 
-export function eventFeedSql(db: Db): EventFeedStore {
+/** `committed` hears the provider of each provider event appended, once it has committed. */
+export function eventFeedSql(
+  db: Db,
+  committed: (providerIds: readonly string[]) => void = () => {},
+): Omit<EventFeedStore, 'onEventsCommitted' | 'onEventsMissed'> {
   return {
     async readFeed(scope: ProviderScope, read: FeedRead): Promise<FeedPage> {
       let start = sql`(NULL::xid8, NULL::text)`
@@ -96,10 +100,19 @@ export function eventFeedSql(db: Db): EventFeedStore {
           doc: event.doc,
         })
         .execute()
+      committed([event.providerId])
     },
 
-    async purgeEventsBefore(cutoff: Date): Promise<number> {
-      const result = await db.deleteFrom('ticket_events').where('occurred_at', '<', cutoff.toISOString()).executeTakeFirst()
+    async purgeEventsBefore(cutoff: Date, limit?: number): Promise<number> {
+      // With a limit, one bounded statement (the caller repeats it): a month of events deleted
+      // at once could outlast the statement timeout, or hold the embedded store's one session.
+      const doomed = db.selectFrom('ticket_events').select('id').where('occurred_at', '<', cutoff.toISOString())
+      const result = await db
+        .deleteFrom('ticket_events')
+        .$call((query) =>
+          limit === undefined ? query.where('occurred_at', '<', cutoff.toISOString()) : query.where('id', 'in', doomed.limit(limit)),
+        )
+        .executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }

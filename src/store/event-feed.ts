@@ -49,6 +49,14 @@ export interface EventFeedStore {
   readFeed(scope: ProviderScope, read: FeedRead): Promise<FeedPage>
   /** Appends an event that belongs to no ticket (e.g. `webhook.endpoint.disabled`). */
   appendProviderEvent(event: NewProviderEvent): Promise<void>
-  /** Deletes events that occurred before `cutoff`; returns how many. */
-  purgeEventsBefore(cutoff: Date): Promise<number>
+  /** Deletes events that occurred before `cutoff` (at most `limit` of them, when given); returns how many. */
+  purgeEventsBefore(cutoff: Date, limit?: number): Promise<number>
+  /**
+   * Calls `listener` after every commit that wrote events, with the providers whose events it
+   * wrote: this process's commits at once, other processes' once the server follows them
+   * (followEventCommits). A hint to look again, never a list of what changed.
+   */
+  onEventsCommitted(listener: (providerIds: readonly string[]) => void): () => void
+  /** Calls `listener` when other processes' commits may have gone unheard (a lost subscription is back). */
+  onEventsMissed(listener: () => void): () => void
 }

@@ -22,11 +22,15 @@ export interface StoreOptions {
   statementTimeoutMs?: number
   /** How long migrations and imports wait for a lock (default 10 s; tests shorten it). */
   lockTimeoutMs?: number
+  /** Hear other processes' event commits through LISTEN (the server does, for long polls and webhooks). */
+  followEventCommits?: boolean
   /** How long a cached API client is trusted (default 30 s; tests shorten it). */
   clientCacheTtlMs?: number
   /** How often the PostgreSQL LISTEN connection proves it is alive (default 15 s; tests shorten it). */
   listenHeartbeatMs?: number
   onPoolError?: (error: Error) => void
+  /** Work out of any request's way failed: a NOTIFY of event commits, a commit listener. */
+  onBackgroundError?: (error: Error) => void
   onWait?: (message: string) => void
 }
 
@@ -51,6 +55,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       onClose: async () => {},
       vacuumAfterImport: false,
       poolStats: pgPool.stats ? () => pgPool.stats!() : undefined,
+      onError: options.onBackgroundError,
     })
   } else {
     const embedded = await openEmbeddedPool(options.dataDir, {
@@ -64,6 +69,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       ...storeOptions,
       onClose: () => embedded.close(),
       vacuumAfterImport: true,
+      onError: options.onBackgroundError,
     })
   }
   if (options.migrate ?? true) {
@@ -75,5 +81,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     }
   }
   if (options.cacheClients) await store.cacheClients(pool)
+  if (options.followEventCommits) await store.followEventCommits(pool)
   return store
 }

@@ -17,6 +17,8 @@ import { sqlLedgerStore } from './ticket-ledger-sql.js'
 import { lifecycleReads } from './lifecycle-reads-sql.js'
 import { stateViewsSql } from './state-views-sql.js'
 import { eventFeedSql } from './event-feed-sql.js'
+import { EventCommits } from './event-commits.js'
+import { CommitPublisher, decodeCommits, EVENTS_CHANNEL } from './event-notify.js'
 
 export interface SqlStoreSetup {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
@@ -28,6 +30,8 @@ export interface SqlStoreSetup {
   /** PGlite has no autovacuum: without a VACUUM after bulk writes, counts stay slow. */
   vacuumAfterImport: boolean
   poolStats?: (() => PoolStats) | undefined
+  /** Hears what fails out of any request's way: a NOTIFY of commits, a commit listener. */
+  onError?: ((error: Error) => void) | undefined
 }
 
 export interface SqlStore extends Store {
@@ -36,6 +40,12 @@ export interface SqlStore extends Store {
    * exact (see client-cache.ts). Without one (a remote embedded session) nothing changes.
    */
   cacheClients(pool: Pool): Promise<void>
+  /**
+   * Hear the event commits of other processes on the same database (their NOTIFYs, see
+   * event-notify.ts) as if they were this process's own. Without a subscription (a remote
+   * embedded session) nothing changes.
+   */
+  followEventCommits(pool: Pool): Promise<void>
 }
 
 export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): SqlStore {
@@ -43,6 +53,16 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
   const clientCache = new ClientCache(setup.clientCacheTtlMs !== undefined ? { ttlMs: setup.clientCacheTtlMs } : {})
   let subscribed = false
   let unlisten: (() => Promise<void>) | undefined
+  const report = (error: Error) => setup.onError?.(error)
+  // Every commit of events is heard here at once and sent on to the other processes.
+  const commits = new EventCommits(report)
+  const publisher = new CommitPublisher(db, report)
+  const committed = (providerIds: readonly string[]) => {
+    commits.committed(providerIds)
+    publisher.add(providerIds)
+  }
+  let following = false
+  let unfollow: (() => Promise<void>) | undefined
 
   return {
     db,
@@ -50,9 +70,11 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...storeHealthSql(kind, db),
     ...ticketReadsSql(db),
     ...stateViewsSql(db),
-    ...sqlLedgerStore(db),
+    ...sqlLedgerStore(db, committed),
     ...lifecycleReads(db),
-    ...eventFeedSql(db),
+    ...eventFeedSql(db, committed),
+    onEventsCommitted: (listener) => commits.on(listener),
+    onEventsMissed: (listener) => commits.onMissed(listener),
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),
     ...clientsSql(db, clientCache),
     ...signingKeysSql(db),
@@ -67,7 +89,24 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
       })
     },
 
+    async followEventCommits(pool: Pool): Promise<void> {
+      if (!pool.listen || following) return
+      following = true
+      unfollow = await pool.listen(EVENTS_CHANNEL, {
+        onNotify: (payload) => {
+          const message = decodeCommits(payload)
+          // Our own commits were heard in-process already.
+          if (message && message.origin !== publisher.origin) commits.committed(message.providerIds)
+        },
+        // Whatever was sent while the subscription was down is lost: everyone looks again.
+        onSubscribed: () => commits.missed(),
+        onLost: () => {},
+      })
+    },
+
     async close(): Promise<void> {
+      await publisher.close()
+      await unfollow?.()
       await unlisten?.()
       await db.destroy()
       await setup.onClose()

@@ -80,7 +80,11 @@ function newTicketRow(ticket: NewTicketRecord, lastEventId: string) {
 }
 
 class SqlTicketLedger implements TicketLedger {
-  constructor(private readonly trx: Trx) {}
+  constructor(
+    private readonly trx: Trx,
+    /** The providers whose events this transaction wrote, told to the listeners once it commits. */
+    readonly eventProviders = new Set<string>(),
+  ) {}
 
   async #lock(id: string, providerId?: string): Promise<LockedTicket | undefined> {
     let query = this.trx
@@ -124,6 +128,7 @@ class SqlTicketLedger implements TicketLedger {
       .selectFrom('changed')
       .selectAll()
       .executeTakeFirstOrThrow()
+    this.eventProviders.add(event.providerId)
     return { record: rowToRecord(row), document: row.doc }
   }
 
@@ -139,6 +144,7 @@ class SqlTicketLedger implements TicketLedger {
       .selectFrom('inserted')
       .selectAll()
       .executeTakeFirstOrThrow()
+    this.eventProviders.add(event.providerId)
     return { record: rowToRecord(row), document: row.doc }
   }
 
@@ -236,12 +242,19 @@ class SqlTicketLedger implements TicketLedger {
   }
 }
 
-export function sqlLedgerStore(db: Db): LedgerStore {
+/**
+ * `committed` hears, after each transaction that wrote events has committed, the providers
+ * whose events it wrote (never for one that rolled back: its events never existed).
+ */
+export function sqlLedgerStore(db: Db, committed: (providerIds: readonly string[]) => void = () => {}): LedgerStore {
   return {
     async transact<T>(work: (ledger: TicketLedger) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await db.transaction().execute((trx) => work(new SqlTicketLedger(trx)))
+          let ledger: SqlTicketLedger | undefined
+          const result = await db.transaction().execute((trx) => work((ledger = new SqlTicketLedger(trx))))
+          if (ledger && ledger.eventProviders.size > 0) committed([...ledger.eventProviders])
+          return result
         } catch (error) {
           const code = (error as { code?: unknown }).code
           const retryable = error instanceof RetryTransaction || (typeof code === 'string' && RETRYABLE.has(code))

@@ -4,6 +4,7 @@ import pg from 'pg'
 import { expect, it } from 'vitest'
 import { describeEachStore } from '../support/stores.js'
 import { nextUlid } from '../../src/domain/lifecycle/ulid.js'
+import { settleFeed } from '../support/feed.js'
 
 const PROVIDER = '11111111-1111-4111-8111-111111111111'
 const OTHER = '22222222-2222-4222-8222-222222222222'
@@ -26,6 +27,8 @@ describeEachStore('event feed store', (context) => {
     const written = [event('tickets.ticket.created'), event('tickets.ticket.joined'), event('webhook.endpoint.disabled')]
     for (const e of written) await store.appendProviderEvent(e)
     await store.appendProviderEvent(event('tickets.ticket.created', OTHER))
+    // Another database's writer on the same PostgreSQL may hold the fence back for a moment.
+    await settleFeed(store, [PROVIDER, OTHER])
 
     const all = await store.readFeed({ providerId: PROVIDER }, { limit: 10 })
     expect(all).toEqual({ found: true, events: written.map((e) => e.doc), lastId: written[2]!.id, pending: false })
@@ -60,6 +63,15 @@ describeEachStore('event feed store', (context) => {
     expect(await store.readFeed({ providerId: PROVIDER }, { limit: 10, afterId: old.id })).toEqual({ found: false })
   })
 
+  it('purges at most `limit` events a statement', async () => {
+    const { store } = context
+    for (let i = 0; i < 3; i++) await store.appendProviderEvent(event('tickets.ticket.closed', OTHER, '2019-01-01T00:00:00Z'))
+    const cutoff = new Date('2019-06-01T00:00:00Z')
+    expect(await store.purgeEventsBefore(cutoff, 2)).toBe(2)
+    expect(await store.purgeEventsBefore(cutoff, 2)).toBe(1)
+    expect(await store.purgeEventsBefore(cutoff, 2)).toBe(0)
+  })
+
   it.runIf(context.kind === 'postgres')('holds back events committed after an older transaction that is still open', async () => {
     const { store, env } = context
     const provider = '44444444-4444-4444-8444-444444444444'
@@ -80,6 +92,7 @@ describeEachStore('event feed store', (context) => {
         [earlier.id, provider, earlier.type, earlier.doc],
       )
       await holder.query('COMMIT')
+      await settleFeed(store, [provider])
       const released = await store.readFeed({ providerId: provider }, { limit: 10 })
       // Feed order is commit-safe, not id order: the older transaction's event comes first.
       expect(released).toEqual({ found: true, events: [earlier.doc, later.doc], lastId: later.id, pending: false })

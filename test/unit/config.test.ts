@@ -26,6 +26,7 @@ const DEFAULTS: Config = {
   maxConnections: 4096,
   shutdownTimeoutMs: 25_000,
   metricsPort: undefined,
+  eventRetentionDays: 30,
 }
 
 const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       'TICKETS_MAX_CONNECTIONS',
       'TICKETS_SHUTDOWN_TIMEOUT_MS',
       'TICKETS_METRICS_PORT',
+      'TICKETS_EVENT_RETENTION_DAYS',
     ]
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
@@ -100,6 +102,7 @@ describe('loadConfig', () => {
       TICKETS_MAX_CONNECTIONS: '100',
       TICKETS_SHUTDOWN_TIMEOUT_MS: '0',
       TICKETS_METRICS_PORT: '9464',
+      TICKETS_EVENT_RETENTION_DAYS: '7',
     })
     expect(config).toEqual({
       databaseUrl: 'postgres://tickets:pw@db.example:5432/tickets',
@@ -124,6 +127,7 @@ describe('loadConfig', () => {
       maxConnections: 100,
       shutdownTimeoutMs: 0,
       metricsPort: 9464,
+      eventRetentionDays: 7,
     })
   })
 
@@ -188,12 +192,16 @@ describe('loadConfig', () => {
     expect(problems({ PORT: port })).toEqual(['PORT must be an integer from 0 to 65535'])
   })
 
+  it.each(['0', '36501', '1.5'])('refuses TICKETS_EVENT_RETENTION_DAYS=%j: whole days from 1', (raw) => {
+    expect(problems({ TICKETS_EVENT_RETENTION_DAYS: raw })).toEqual(['TICKETS_EVENT_RETENTION_DAYS must be an integer from 1 to 36500'])
+  })
+
   it('refuses an unknown TICKETS_* variable, listing the known ones', () => {
     const known =
       'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_KEY_ENCRYPTION_KEY, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
       'TICKETS_RATE_LIMIT, TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT, TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS, TICKETS_CLIENT_CONCURRENCY, ' +
       'TICKETS_REDIS_URL, TICKETS_REQUEST_TIMEOUT_MS, TICKETS_HEADERS_TIMEOUT_MS, TICKETS_KEEP_ALIVE_TIMEOUT_MS, TICKETS_MAX_CONNECTIONS, ' +
-      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT'
+      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT, TICKETS_EVENT_RETENTION_DAYS'
     expect(problems({ TICKETS_PORT: '80', TICKETS_DATABASE_URI: 'postgres://x' })).toEqual([
       `TICKETS_PORT is not a setting (known: ${known})`,
       `TICKETS_DATABASE_URI is not a setting (known: ${known})`,
@@ -254,6 +262,7 @@ describe('describeConfig', () => {
       ['maxConnections', 'TICKETS_MAX_CONNECTIONS', '4096'],
       ['shutdownTimeoutMs', 'TICKETS_SHUTDOWN_TIMEOUT_MS', '25000'],
       ['metricsPort', 'TICKETS_METRICS_PORT', '(unset)'],
+      ['eventRetentionDays', 'TICKETS_EVENT_RETENTION_DAYS', '30'],
     ])
     for (const row of rows) expect(row.why.length).toBeGreaterThan(10)
   })

@@ -6,6 +6,7 @@ import { OutsourceSchema } from '../../contract/outsource.js'
 import { STATE_VIEW_COMPONENTS } from '../../contract/state-views.js'
 import { NewTicketSchema } from '../../contract/ticket-create.js'
 import { TicketEventListSchema, TicketEventSchema } from '../../contract/ticket-event.js'
+import { EndpointDisabledEventSchema, EventFeedSchema, FeedEventSchema } from '../../contract/event-feed.js'
 import {
   CancelBodySchema,
   CloseBodySchema,
@@ -37,6 +38,9 @@ const COMPONENTS: Record<string, unknown> = {
   NewTicket: NewTicketSchema,
   TicketEvent: TicketEventSchema,
   TicketEventList: TicketEventListSchema,
+  EndpointDisabledEvent: EndpointDisabledEventSchema,
+  FeedEvent: FeedEventSchema,
+  EventFeed: EventFeedSchema,
   CancelReason: CancelReasonSchema,
   CancelReasonList: CancelReasonListSchema,
   Outsource: OutsourceSchema,

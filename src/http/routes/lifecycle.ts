@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type, { type TSchema } from 'typebox'
 import { TicketSchema } from '../../contract/ticket.js'
 import { NewTicketSchema, type NewTicket } from '../../contract/ticket-create.js'
-import { TicketEventListSchema, ULID_PATTERN } from '../../contract/ticket-event.js'
+import { TicketEventListSchema } from '../../contract/ticket-event.js'
 import {
   CancelBodySchema,
   CloseBodySchema,
@@ -15,13 +15,13 @@ import {
   SubmitBodySchema,
 } from '../../contract/transitions.js'
 import { collectionParameters, limitParameter, parseCollectionQuery } from '../../domain/collection-query.js'
+import { afterIdParameter } from '../../domain/event-feed-query.js'
 import { createTicket } from '../../domain/lifecycle/create-ticket.js'
 import { answerOnce, idempotencyKeyOf, type Answer } from '../../domain/lifecycle/idempotency.js'
 import { ticketNotFound, type Operation } from '../../domain/lifecycle/operation.js'
 import { ACTIONS, ACTION_NAMES, type Action } from '../../domain/lifecycle/state-machine.js'
 import { runAction, type ActionBodies } from '../../domain/lifecycle/transitions.js'
 import { queryStringOf } from '../../domain/query-string.js'
-import { FieldError } from '../../domain/values.js'
 import type { AppContext } from '../context.js'
 import { documentEtag } from '../etag.js'
 import type { OperationDoc } from '../openapi/operation-doc.js'
@@ -77,15 +77,7 @@ const IDEMPOTENCY_HEADER = {
 
 const EVENT_QUERY = {
   limit: limitParameter('events'),
-  after_id: {
-    parse: (raw: string) => {
-      if (!new RegExp(ULID_PATTERN).test(raw)) throw new FieldError('must be an event id (a 26-character ULID)')
-      return raw
-    },
-    schema: Type.String({ pattern: ULID_PATTERN }),
-    description: 'Only events after the event with this id (the last id of the previous page).',
-    slug: 'invalid-pagination' as const,
-  },
+  after_id: afterIdParameter,
 }
 
 function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
