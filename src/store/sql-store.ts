@@ -17,6 +17,8 @@ import { sqlLedgerStore } from './ticket-ledger-sql.js'
 import { lifecycleReads } from './lifecycle-reads-sql.js'
 import { stateViewsSql } from './state-views-sql.js'
 import { eventFeedSql } from './event-feed-sql.js'
+import { webhookEndpointsSql } from './webhook-endpoints-sql.js'
+import { webhookDispatchSql } from './webhook-dispatch-sql.js'
 
 export interface SqlStoreSetup {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
@@ -56,6 +58,8 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),
     ...clientsSql(db, clientCache),
     ...signingKeysSql(db),
+    ...webhookEndpointsSql(db),
+    ...webhookDispatchSql(db),
 
     async cacheClients(pool: Pool): Promise<void> {
       if (!pool.listen || subscribed) return

@@ -7,6 +7,7 @@ import * as ticketDocuments from './0005-ticket-documents.js'
 import * as signingKeyRotation from './0006-signing-key-rotation.js'
 import * as lifecycle from './0007-lifecycle.js'
 import * as eventFeed from './0008-event-feed.js'
+import * as webhooks from './0009-webhooks.js'
 
 export interface Migration {
   version: number
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, ...signingKeyRotation },
   { version: 7, ...lifecycle },
   { version: 8, ...eventFeed },
+  { version: 9, ...webhooks },
 ]
