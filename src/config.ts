@@ -24,6 +24,7 @@ export interface Config {
   maxConnections: number
   shutdownTimeoutMs: number
   metricsPort: number | undefined
+  webhooksAllowPrivate: boolean
 }
 
 type Key = keyof Config
@@ -98,7 +99,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   },
   keyEncryptionKey: {
     env: 'TICKETS_KEY_ENCRYPTION_KEY',
-    why: 'Unset: signing keys are stored as plaintext. Set (32 random bytes, base64 or hex): new keys are stored AES-256-GCM encrypted.',
+    why: 'Unset: token signing keys and webhook secrets are stored as plaintext. Set (32 random bytes, base64 or hex): new ones are stored AES-256-GCM encrypted.',
     redact: () => '***',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
@@ -194,6 +195,15 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
     env: 'TICKETS_METRICS_PORT',
     why: 'Unset: no metrics listener. Set: Prometheus text at /metrics on this port, apart from the API so it is never exposed with it.',
     parse: (raw) => (raw === undefined || raw === '' ? undefined : integer(0, 65535, 0)(raw)),
+  },
+  webhooksAllowPrivate: {
+    env: 'TICKETS_WEBHOOKS_ALLOW_PRIVATE',
+    why: 'false: webhooks go only to https URLs on public addresses, so no one can aim the server at its own network. true: private, loopback and plain http targets too (local receivers, the demo, tests).',
+    parse: (raw) => {
+      if (raw === undefined || raw === '' || raw === 'false') return false
+      if (raw === 'true') return true
+      throw new Invalid('must be true or false')
+    },
   },
 }
 

@@ -56,6 +56,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       },
       lifecycle,
       ...(metrics ? { metrics } : {}),
+      webhooks: { allowPrivate: config.webhooksAllowPrivate },
     }).catch((error: unknown) => {
       throw error instanceof SigningKeyError ? new StartupError(error.message) : error
     })

@@ -20,6 +20,8 @@ import type { Metrics } from '../observability/metrics.js'
 import { countResponses } from '../observability/http-metrics.js'
 import { serverOptions, type ServerLimits } from './server-options.js'
 import { requestSerializers } from '../observability/log-redaction.js'
+import { WebhookSender } from '../webhooks/sender.js'
+import type { ResolveHost } from '../webhooks/url-policy.js'
 
 export interface AppOptions {
   store: AppStore
@@ -42,6 +44,12 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** Where request, problem, rate-limit and token counts go (the server's /metrics). */
   metrics?: Metrics
+  /**
+   * Webhook endpoint management: whether URLs may point at private addresses and use http
+   * (TICKETS_WEBHOOKS_ALLOW_PRIVATE; refused when absent), the resolver, the test event's timeout.
+   * Secrets are encrypted with `keyring.encryptionKey`.
+   */
+  webhooks?: { allowPrivate: boolean; resolve?: ResolveHost; timeoutMs?: number }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -102,7 +110,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
     concurrency: new ClientConcurrency(options.clientConcurrency ?? 0),
     lifecycle: options.lifecycle ?? new Lifecycle(),
+    webhooks: webhookManagement(options, clock),
   }
+  app.addHook('onClose', async () => context.webhooks.sender.close())
   app.addHook('onClose', () => context.rateLimits.close())
   if (options.metrics) countResponses(app, options.metrics)
   app.addHook('onRequest', async (request, reply) => {
@@ -114,6 +124,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Beyond this many open sockets Node drops new connections at once.
   if (options.server) app.server.maxConnections = options.server.maxConnections
   return app
+}
+
+function webhookManagement(options: AppOptions, clock: () => Date): AppContext['webhooks'] {
+  const settings = options.webhooks ?? { allowPrivate: false }
+  const policy = { allowPrivate: settings.allowPrivate, ...(settings.resolve ? { resolve: settings.resolve } : {}) }
+  return {
+    store: options.store,
+    clock,
+    policy,
+    encryptionKey: options.keyring?.encryptionKey,
+    sender: new WebhookSender({ ...policy, ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}) }),
+  }
 }
 
 /** Request logs keep paths and parameter names, never query values (VINs, ids, secrets). */

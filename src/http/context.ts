@@ -2,6 +2,7 @@
 // Kept apart from app.ts so that routes can name it without importing the app that imports them.
 import type { TokenService } from '../auth/tokens.js'
 import type { ClientConcurrency } from '../limits/client-concurrency.js'
+import type { WebhookManagement } from '../webhooks/endpoints.js'
 import type { AppStore } from './app-store.js'
 import type { Lifecycle } from './lifecycle.js'
 import type { RateLimits } from './rate-limits.js'
@@ -13,4 +14,5 @@ export interface AppContext {
   rateLimits: RateLimits
   concurrency: ClientConcurrency
   lifecycle: Lifecycle
+  webhooks: WebhookManagement
 }

@@ -15,6 +15,8 @@ import { registerLifecycleRoutes } from './routes/lifecycle.js'
 import { registerCancelReasonRoutes } from './routes/cancel-reasons.js'
 import { registerOutsourceRoutes } from './routes/outsources.js'
 import { registerStateCollectionRoutes } from './routes/state-collections.js'
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js'
+import { registerWebhookActionRoutes } from './routes/webhook-actions.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -38,6 +40,8 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     registerCancelReasonRoutes(tickets, context)
     registerOutsourceRoutes(tickets, context)
     registerStateCollectionRoutes(tickets, context)
+    registerWebhookEndpointRoutes(tickets, context)
+    registerWebhookActionRoutes(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {

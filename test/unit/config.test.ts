@@ -26,6 +26,7 @@ const DEFAULTS: Config = {
   maxConnections: 4096,
   shutdownTimeoutMs: 25_000,
   metricsPort: undefined,
+  webhooksAllowPrivate: false,
 }
 
 const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       'TICKETS_MAX_CONNECTIONS',
       'TICKETS_SHUTDOWN_TIMEOUT_MS',
       'TICKETS_METRICS_PORT',
+      'TICKETS_WEBHOOKS_ALLOW_PRIVATE',
     ]
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
@@ -100,6 +102,7 @@ describe('loadConfig', () => {
       TICKETS_MAX_CONNECTIONS: '100',
       TICKETS_SHUTDOWN_TIMEOUT_MS: '0',
       TICKETS_METRICS_PORT: '9464',
+      TICKETS_WEBHOOKS_ALLOW_PRIVATE: 'true',
     })
     expect(config).toEqual({
       databaseUrl: 'postgres://tickets:pw@db.example:5432/tickets',
@@ -124,6 +127,7 @@ describe('loadConfig', () => {
       maxConnections: 100,
       shutdownTimeoutMs: 0,
       metricsPort: 9464,
+      webhooksAllowPrivate: true,
     })
   })
 
@@ -153,6 +157,7 @@ describe('loadConfig', () => {
         TICKETS_STATEMENT_TIMEOUT_MS: '-1',
         TICKETS_TRUST_PROXY: 'yes',
         TICKETS_DEMO: 'sometimes',
+        TICKETS_WEBHOOKS_ALLOW_PRIVATE: '1',
       }),
     ).toEqual([
       'TICKETS_DATABASE_URL must be a postgres:// or postgresql:// URL',
@@ -163,6 +168,7 @@ describe('loadConfig', () => {
       'TICKETS_STATEMENT_TIMEOUT_MS must be an integer from 0 to 3600000',
       'TICKETS_TRUST_PROXY must be true or false',
       'TICKETS_DEMO must be one of auto, always, never',
+      'TICKETS_WEBHOOKS_ALLOW_PRIVATE must be true or false',
     ])
   })
 
@@ -193,7 +199,7 @@ describe('loadConfig', () => {
       'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_KEY_ENCRYPTION_KEY, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
       'TICKETS_RATE_LIMIT, TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT, TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS, TICKETS_CLIENT_CONCURRENCY, ' +
       'TICKETS_REDIS_URL, TICKETS_REQUEST_TIMEOUT_MS, TICKETS_HEADERS_TIMEOUT_MS, TICKETS_KEEP_ALIVE_TIMEOUT_MS, TICKETS_MAX_CONNECTIONS, ' +
-      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT'
+      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT, TICKETS_WEBHOOKS_ALLOW_PRIVATE'
     expect(problems({ TICKETS_PORT: '80', TICKETS_DATABASE_URI: 'postgres://x' })).toEqual([
       `TICKETS_PORT is not a setting (known: ${known})`,
       `TICKETS_DATABASE_URI is not a setting (known: ${known})`,
@@ -254,6 +260,7 @@ describe('describeConfig', () => {
       ['maxConnections', 'TICKETS_MAX_CONNECTIONS', '4096'],
       ['shutdownTimeoutMs', 'TICKETS_SHUTDOWN_TIMEOUT_MS', '25000'],
       ['metricsPort', 'TICKETS_METRICS_PORT', '(unset)'],
+      ['webhooksAllowPrivate', 'TICKETS_WEBHOOKS_ALLOW_PRIVATE', 'false'],
     ])
     for (const row of rows) expect(row.why.length).toBeGreaterThan(10)
   })
