@@ -1,12 +1,14 @@
 // tickets serve: the composition root. Config → store → app → listen (and the metrics
-// listener when configured). On SIGINT/SIGTERM: readiness turns 503, the listener stops
-// accepting, requests in flight get until the shutdown deadline to finish, then every
-// connection still open is cut and the store is closed.
+// listener when configured) → the webhook dispatcher. On SIGINT/SIGTERM: readiness turns 503,
+// the listener stops accepting and the dispatcher stops claiming, requests in flight get until
+// the shutdown deadline to finish (webhook attempts in flight finish and are recorded), then
+// every connection still open is cut and the store is closed.
 import { SigningKeyError } from '../auth/signing-keys.js'
 import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
 import { Lifecycle } from '../http/lifecycle.js'
 import { Metrics } from '../observability/metrics.js'
+import { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
 import { openConfiguredStore } from './open.js'
@@ -33,6 +35,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const metrics = config.metricsPort !== undefined ? new Metrics(store.poolStats ? { poolStats: store.poolStats } : {}) : undefined
   let app
   let metricsServer: MetricsServer | undefined
+  let dispatcher: WebhookDispatcher | undefined
   try {
     const demo = shouldSeed(config) ? await ensureDemo(store, config) : undefined
     app = await buildApp({
@@ -79,7 +82,16 @@ export async function serveCommand(args: string[]): Promise<number> {
       process.stdout.write(`Metrics on http://${host.includes(':') ? `[${host}]` : host}:${metricsServer.port}/metrics\n`)
     }
     if (demo) process.stdout.write(demoBanner(demo, baseUrl))
+    // Every process on the store delivers; leases in the database share the work between them.
+    dispatcher = new WebhookDispatcher({
+      store,
+      allowPrivate: config.webhooksAllowPrivate,
+      encryptionKey: config.keyEncryptionKey,
+      log: app.log.child({ component: 'webhooks' }),
+    })
+    dispatcher.start()
   } catch (error) {
+    await dispatcher?.stop().catch(() => undefined)
     await metricsServer?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     await store.close().catch(() => undefined)
@@ -97,7 +109,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   // stop routing here before the listener closes. A person's Ctrl-C (SIGINT) needs no such wait.
   const grace = signal === 'SIGTERM' ? Math.min(READINESS_GRACE_MS, config.shutdownTimeoutMs / 5) : 0
   await new Promise((resolve) => setTimeout(resolve, grace))
-  await drain(running, config.shutdownTimeoutMs - grace)
+  // An attempt in flight takes at most its 15 s timeout, inside the shutdown deadline; one cut
+  // short anyway is retried by whichever process next claims the endpoint.
+  await Promise.all([drain(running, config.shutdownTimeoutMs - grace), dispatcher?.stop()])
   await metricsServer?.close()
   await store.close()
   return 0
