@@ -8,24 +8,27 @@ import { isIP } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
 const DESCRIBED: Record<string, string> = {
-  unspecified: 'unspecified',
-  broadcast: 'broadcast',
-  multicast: 'multicast',
-  linkLocal: 'link-local (this includes cloud metadata services)',
-  loopback: 'loopback',
-  carrierGradeNat: 'carrier-grade NAT (shared)',
-  private: 'private',
-  uniqueLocal: 'unique-local (private)',
-  reserved: 'reserved',
+  unspecified: 'an unspecified address',
+  broadcast: 'a broadcast address',
+  multicast: 'a multicast address',
+  linkLocal: 'a link-local address (cloud metadata services live there)',
+  loopback: 'a loopback address',
+  carrierGradeNat: 'a carrier-grade NAT (shared) address',
+  private: 'a private address',
+  uniqueLocal: 'a unique-local (private) address',
+  reserved: 'a reserved address',
 }
 
-/** Why the address is refused as a webhook target, or undefined when it is public unicast. */
+/**
+ * What kind of address makes it refused as a webhook target ("a loopback address"), or
+ * undefined when it is public unicast.
+ */
 export function addressRefusal(address: string): string | undefined {
   // A zone index (fe80::1%eth0) only ever qualifies a link-local address.
-  if (!ipaddr.isValid(address)) return `${address} is not an IP address`
+  if (!ipaddr.isValid(address)) return 'not an IP address'
   const range = ipaddr.process(address).range()
   if (range === 'unicast') return undefined
-  return `${address} is a ${DESCRIBED[range] ?? `special-purpose (${range})`} address`
+  return DESCRIBED[range] ?? `a special-purpose address (${range})`
 }
 
 /**

@@ -26,7 +26,8 @@ export function guardedLookup(resolve: ResolveHost) {
         // rather than hoping the connection picks the public one.
         for (const entry of usable) {
           const refusal = addressRefusal(entry.address)
-          if (refusal !== undefined) return callback(new RefusedAddressError(`refused: ${hostname} resolves to ${refusal}`), [])
+          if (refusal !== undefined)
+            return callback(new RefusedAddressError(`refused: ${hostname} resolves to ${entry.address}, ${refusal}`), [])
         }
         if (options.all) callback(null, usable)
         else callback(null, usable[0]!.address, usable[0]!.family)

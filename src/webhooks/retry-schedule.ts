@@ -33,7 +33,9 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   if (value === undefined) return undefined
   const trimmed = value.trim()
   if (/^[0-9]+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
+  // An HTTP-date names its day and month ("Fri, 01 Jan 2027 00:02:00 GMT"); Date.parse alone
+  // would read "-5" as a year.
+  const date = /[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN
   return Number.isNaN(date) ? undefined : date - now.getTime()
 }
 

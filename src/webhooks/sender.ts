@@ -61,7 +61,7 @@ export class WebhookSender {
     if (formRefusal !== undefined) return failed(`refused: the URL ${formRefusal}`)
     const literal = ipLiteralOf(url.hostname)
     const literalRefusal = literal !== undefined && !this.options.allowPrivate ? addressRefusal(literal) : undefined
-    if (literalRefusal !== undefined) return failed(`refused: ${literalRefusal}`)
+    if (literalRefusal !== undefined) return failed(`refused: ${literal} is ${literalRefusal}`)
     return new Promise<SendResult>((resolve) => this.#post(url, headers, body, started, resolve, failed))
   }
 

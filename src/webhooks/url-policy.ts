@@ -64,7 +64,8 @@ export async function checkWebhookUrl(raw: string, policy: TargetPolicy): Promis
   const addresses = literal !== undefined ? [literal] : await resolveAll(policy.resolve ?? resolveWithSystem, url.hostname)
   for (const address of addresses) {
     const refusal = addressRefusal(address)
-    if (refusal !== undefined) throw refused(literal !== undefined ? `points at ${refusal}` : `host ${url.hostname} resolves to ${refusal}`)
+    if (refusal !== undefined)
+      throw refused(literal !== undefined ? `host ${address} is ${refusal}` : `host ${url.hostname} resolves to ${address}, ${refusal}`)
   }
   return url.href
 }
