@@ -22,6 +22,8 @@ export interface TargetPolicy {
 }
 
 const RESOLVE_TIMEOUT_MS = 5_000
+/** As stored (webhook_endpoints_url_length). */
+const MAX_URL_LENGTH = 2048
 
 export const resolveWithSystem: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, verbatim: true })
 
@@ -59,6 +61,8 @@ export async function checkWebhookUrl(raw: string, policy: TargetPolicy): Promis
   }
   const formRefusal = urlFormRefusal(url, policy.allowPrivate)
   if (formRefusal !== undefined) throw refused(formRefusal)
+  // Normalising percent-encodes: a URL within the body's limit may grow past what is stored.
+  if (url.href.length > MAX_URL_LENGTH) throw refused(`is longer than ${MAX_URL_LENGTH} characters once normalised`)
   if (policy.allowPrivate) return url.href
   const literal = ipLiteralOf(url.hostname)
   const addresses = literal !== undefined ? [literal] : await resolveAll(policy.resolve ?? resolveWithSystem, url.hostname)

@@ -101,6 +101,14 @@ describeEachStore('webhook targets and server-side request forgery', (ctx) => {
     })
   })
 
+  it('refuses a URL that percent-encoding makes longer than can be stored', async () => {
+    const url = `https://hooks.example/${'ab c'.repeat(500)}`
+    expect(url.length).toBeLessThanOrEqual(2048)
+    const response = await create(url)
+    expect(response.statusCode).toBe(422)
+    expect(response.json().detail).toBe('The webhook URL is longer than 2048 characters once normalised.')
+  })
+
   it('refuses localhost by what it resolves to, with the system resolver', async () => {
     const app = await createTestApp(ctx.store, { webhooks: { allowPrivate: false } })
     try {
