@@ -25,6 +25,7 @@ export interface Config {
   shutdownTimeoutMs: number
   metricsPort: number | undefined
   eventRetentionDays: number
+  webhooksAllowPrivate: boolean
 }
 
 type Key = keyof Config
@@ -99,7 +100,7 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
   },
   keyEncryptionKey: {
     env: 'TICKETS_KEY_ENCRYPTION_KEY',
-    why: 'Unset: signing keys are stored as plaintext. Set (32 random bytes, base64 or hex): new keys are stored AES-256-GCM encrypted.',
+    why: 'Unset: token signing keys and webhook secrets are stored as plaintext. Set (32 random bytes, base64 or hex): new ones are stored AES-256-GCM encrypted.',
     redact: () => '***',
     parse: (raw) => {
       if (raw === undefined || raw === '') return undefined
@@ -200,6 +201,15 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
     env: 'TICKETS_EVENT_RETENTION_DAYS',
     why: '30 days of events in the feed: a consumer away for weeks still resumes from its last id; one away longer gets 410 events-expired and resynchronises from the ticket lists. Purged hourly.',
     parse: integer(1, 36_500, 30),
+  },
+  webhooksAllowPrivate: {
+    env: 'TICKETS_WEBHOOKS_ALLOW_PRIVATE',
+    why: 'false: webhooks go only to https URLs on public addresses, so no one can aim the server at its own network. true: private, loopback and plain http targets too (local receivers, the demo, tests).',
+    parse: (raw) => {
+      if (raw === undefined || raw === '' || raw === 'false') return false
+      if (raw === 'true') return true
+      throw new Invalid('must be true or false')
+    },
   },
 }
 

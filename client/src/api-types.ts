@@ -222,7 +222,7 @@ export interface TokenRequest {
   client_id?: string
   /** The client secret, unless sent with HTTP Basic. */
   client_secret?: string
-  /** Space-separated scopes to request (tickets:read, tickets:write, tickets:manage); default: all the client has. */
+  /** Space-separated scopes to request (tickets:read, tickets:write, tickets:manage, webhooks:manage); default: all the client has. */
   scope?: string
   [member: string]: unknown
 }
@@ -1081,6 +1081,235 @@ export interface CancelledTicketList {
   total: number
 }
 
+/** Where delivery to this endpoint stands. Later events wait behind a retrying one. */
+export interface WebhookEndpointDelivery {
+  /** The endpoint’s position in the feed: the last event delivered or passed over. */
+  last_event_id: string | null
+  /** The event waiting for its next attempt. */
+  retrying_event_id: string | null
+  /** Attempts made so far for the retrying event. */
+  attempt: number
+  /**
+   * When the retrying event is tried again.
+   * @format date-time
+   */
+  next_attempt_at: string | null
+  /**
+   * Since when every attempt has failed (null after a success).
+   * @format date-time
+   */
+  failing_since: string | null
+}
+
+export interface WebhookEndpoint {
+  /**
+   * Endpoint identifier.
+   * @format uuid
+   */
+  id: string
+  /** Where deliveries are POSTed. */
+  url: string
+  description: string
+  /** The subscribed event types and prefixes. */
+  event_types: string[]
+  /** Whether deliveries are stopped. */
+  disabled: boolean
+  /** Why the endpoint was disabled (by you, or by the platform). */
+  disabled_reason: string | null
+  /**
+   * When the endpoint was created.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * When the endpoint was last changed.
+   * @format date-time
+   */
+  updated_at: string
+  /**
+   * Until when deliveries are also signed with the secret before the last rotation.
+   * @format date-time
+   */
+  previous_secret_expires_at: string | null
+  /** Where delivery to this endpoint stands. Later events wait behind a retrying one. */
+  delivery: WebhookEndpointDelivery
+}
+
+/** Applied query parameters, including defaults. */
+export interface WebhookEndpointListQuery {
+  /**
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * @format int64
+   * @default 0
+   */
+  offset: number
+  [member: string]: unknown
+}
+
+export interface WebhookEndpointList {
+  /** Applied query parameters, including defaults. */
+  query: WebhookEndpointListQuery
+  result: WebhookEndpoint[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
+export interface NewWebhookEndpoint {
+  /** Where deliveries are POSTed: an https URL whose host resolves to public addresses only (private, loopback and link-local addresses and plain http are refused unless the server allows them). */
+  url: string
+  /** The events to deliver: exact types (e.g. `tickets.ticket.closed`) or a prefix form ending in `.*` (e.g. `tickets.ticket.*`, `webhook.*`). Known types: tickets.ticket.created, tickets.ticket.submitted, tickets.ticket.joined, tickets.ticket.released, tickets.ticket.closed, tickets.ticket.cancelled, tickets.ticket.reopened, tickets.ticket.outsourced, tickets.ticket.reclaimed, tickets.ticket.updated, webhook.endpoint.disabled. */
+  event_types: string[]
+  /** Your note on what the endpoint is for. */
+  description?: string
+}
+
+/** Where delivery to this endpoint stands. Later events wait behind a retrying one. */
+export interface CreatedWebhookEndpointDelivery {
+  /** The endpoint’s position in the feed: the last event delivered or passed over. */
+  last_event_id: string | null
+  /** The event waiting for its next attempt. */
+  retrying_event_id: string | null
+  /** Attempts made so far for the retrying event. */
+  attempt: number
+  /**
+   * When the retrying event is tried again.
+   * @format date-time
+   */
+  next_attempt_at: string | null
+  /**
+   * Since when every attempt has failed (null after a success).
+   * @format date-time
+   */
+  failing_since: string | null
+}
+
+export interface CreatedWebhookEndpoint {
+  /**
+   * Endpoint identifier.
+   * @format uuid
+   */
+  id: string
+  /** Where deliveries are POSTed. */
+  url: string
+  description: string
+  /** The subscribed event types and prefixes. */
+  event_types: string[]
+  /** Whether deliveries are stopped. */
+  disabled: boolean
+  /** Why the endpoint was disabled (by you, or by the platform). */
+  disabled_reason: string | null
+  /**
+   * When the endpoint was created.
+   * @format date-time
+   */
+  created_at: string
+  /**
+   * When the endpoint was last changed.
+   * @format date-time
+   */
+  updated_at: string
+  /**
+   * Until when deliveries are also signed with the secret before the last rotation.
+   * @format date-time
+   */
+  previous_secret_expires_at: string | null
+  /** Where delivery to this endpoint stands. Later events wait behind a retrying one. */
+  delivery: CreatedWebhookEndpointDelivery
+  /** The signing secret: `whsec_` and base64. Shown only in this response; keep it safe. */
+  secret: string
+}
+
+/** The members to change; at least one. */
+export interface WebhookEndpointPatch {
+  /** Where deliveries are POSTed: an https URL whose host resolves to public addresses only (private, loopback and link-local addresses and plain http are refused unless the server allows them). */
+  url?: string
+  /** The events to deliver: exact types (e.g. `tickets.ticket.closed`) or a prefix form ending in `.*` (e.g. `tickets.ticket.*`, `webhook.*`). Known types: tickets.ticket.created, tickets.ticket.submitted, tickets.ticket.joined, tickets.ticket.released, tickets.ticket.closed, tickets.ticket.cancelled, tickets.ticket.reopened, tickets.ticket.outsourced, tickets.ticket.reclaimed, tickets.ticket.updated, webhook.endpoint.disabled. */
+  event_types?: string[]
+  /** Your note on what the endpoint is for. */
+  description?: string
+  /** true stops deliveries; false resumes them with the events that happen from now on (use recover for the ones in between). */
+  disabled?: boolean
+}
+
+export interface RotatedWebhookSecret {
+  /** The signing secret: `whsec_` and base64. Shown only in this response; keep it safe. */
+  secret: string
+  /**
+   * Until then every delivery carries a signature with each secret.
+   * @format date-time
+   */
+  previous_secret_expires_at: string
+}
+
+export interface WebhookRecover {
+  /**
+   * Deliver again, in feed order, every subscribed event from the first one that occurred at or after this instant.
+   * @format date-time
+   */
+  since: string
+}
+
+export interface WebhookDelivery {
+  /** Identifier of this attempt. */
+  id: string
+  /** The event sent (the `webhook-id` header). */
+  event_id: string
+  event_type: string
+  /** 1 for the first attempt at this event, 2 for the first retry, … */
+  attempt: number
+  /**
+   * When the attempt started.
+   * @format date-time
+   */
+  attempted_at: string
+  /** The HTTP status the endpoint answered; null when it did not answer. */
+  response_status: number | null
+  duration_ms: number
+  /** Why the attempt failed without an answer (timeout, refused address, …). */
+  error: string | null
+  /** A 2xx answer within the timeout. */
+  succeeded: boolean
+  /**
+   * When the event is tried again after this failed attempt.
+   * @format date-time
+   */
+  next_attempt_at: string | null
+}
+
+/** Applied query parameters, including defaults. */
+export interface WebhookDeliveryListQuery {
+  event_id?: string
+  /**
+   * @format int32
+   * @default 25
+   */
+  limit: number
+  /**
+   * @format int64
+   * @default 0
+   */
+  offset: number
+  [member: string]: unknown
+}
+
+export interface WebhookDeliveryList {
+  /** Applied query parameters, including defaults. */
+  query: WebhookDeliveryListQuery
+  result: WebhookDelivery[]
+  /**
+   * Number of items matching the query, ignoring limit and offset.
+   * @format int64
+   */
+  total: number
+}
+
 /** The query parameters of GET /v2/tickets/tickets (listTickets) as the API defines them. */
 export interface ListTicketsParameters {
   /** Only tickets with one of these cancel reasons (comma-separated or repeated). */
@@ -1234,6 +1463,15 @@ export const OPERATIONS = {
   listCancelledTickets: { method: 'GET', path: '/v2/tickets/cancelled-tickets' },
   getCancelledTicket: { method: 'GET', path: '/v2/tickets/cancelled-tickets/{ticket-id}' },
   listEvents: { method: 'GET', path: '/v2/system/events' },
+  createWebhookEndpoint: { method: 'POST', path: '/v2/system/webhook-endpoints' },
+  listWebhookEndpoints: { method: 'GET', path: '/v2/system/webhook-endpoints' },
+  getWebhookEndpoint: { method: 'GET', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}' },
+  updateWebhookEndpoint: { method: 'PATCH', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}' },
+  deleteWebhookEndpoint: { method: 'DELETE', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}' },
+  rotateWebhookSecret: { method: 'POST', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/rotate-secret' },
+  testWebhookEndpoint: { method: 'POST', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/test' },
+  listWebhookDeliveries: { method: 'GET', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/deliveries' },
+  recoverWebhookEndpoint: { method: 'POST', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/recover' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },

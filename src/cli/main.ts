@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => (await import('./keys.js')).keysCommand,
   partners: async () => (await import('./partners.js')).partnersCommand,
   'cancel-reasons': async () => (await import('./cancel-reasons.js')).cancelReasonsCommand,
+  webhooks: async () => (await import('./webhooks.js')).webhooksCommand,
   import: async () => (await import('./import-export.js')).importCommand,
   export: async () => (await import('./import-export.js')).exportCommand,
   openapi: async () => (await import('./info.js')).openapiCommand,

@@ -1,8 +1,9 @@
 // tickets serve: the composition root. Config → store → event hub → app → listen (and the
-// metrics listener when configured), and the events' retention purge. On SIGINT/SIGTERM:
-// readiness turns 503, the listener stops accepting, held long polls answer at once, requests
-// in flight get until the shutdown deadline to finish, then every connection still open is
-// cut and the store is closed.
+// metrics listener when configured) → the webhook dispatcher, and the events' retention purge.
+// On SIGINT/SIGTERM: readiness turns 503, the listener stops accepting and the dispatcher stops
+// claiming, held long polls answer at once, requests in flight get until the shutdown deadline
+// to finish (webhook attempts in flight finish and are recorded), then every connection still
+// open is cut and the store is closed.
 import { SigningKeyError } from '../auth/signing-keys.js'
 import { loadConfig } from '../config.js'
 import { buildApp } from '../http/app.js'
@@ -10,6 +11,7 @@ import { Lifecycle } from '../http/lifecycle.js'
 import { EventHub } from '../events/event-hub.js'
 import { startRetentionPurge, type RetentionPurge } from '../events/retention.js'
 import { Metrics } from '../observability/metrics.js'
+import { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
 import { openConfiguredStore } from './open.js'
@@ -42,6 +44,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let app
   let metricsServer: MetricsServer | undefined
   let purge: RetentionPurge | undefined
+  let dispatcher: WebhookDispatcher | undefined
   try {
     const demo = shouldSeed(config) ? await ensureDemo(store, config) : undefined
     app = await buildApp({
@@ -67,6 +70,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(metrics ? { metrics } : {}),
       hub,
       eventRetentionDays: config.eventRetentionDays,
+      webhooks: { allowPrivate: config.webhooksAllowPrivate },
     }).catch((error: unknown) => {
       throw error instanceof SigningKeyError ? new StartupError(error.message) : error
     })
@@ -90,7 +94,19 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     if (demo) process.stdout.write(demoBanner(demo, baseUrl))
     purge = startRetentionPurge({ store, days: config.eventRetentionDays, log: app.log })
+    // Every process on the store delivers; leases in the database share the work between them.
+    dispatcher = new WebhookDispatcher({
+      store,
+      allowPrivate: config.webhooksAllowPrivate,
+      encryptionKey: config.keyEncryptionKey,
+      log: app.log.child({ component: 'webhooks' }),
+    })
+    // Commits of events (this process's and, through NOTIFY, the others') wake it at once.
+    hub.onCommit(() => dispatcher?.wake())
+    hub.onMissed(() => dispatcher?.wake())
+    dispatcher.start()
   } catch (error) {
+    await dispatcher?.stop().catch(() => undefined)
     await metricsServer?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     hub.close()
@@ -109,7 +125,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   // stop routing here before the listener closes. A person's Ctrl-C (SIGINT) needs no such wait.
   const grace = signal === 'SIGTERM' ? Math.min(READINESS_GRACE_MS, config.shutdownTimeoutMs / 5) : 0
   await new Promise((resolve) => setTimeout(resolve, grace))
-  await drain(running, config.shutdownTimeoutMs - grace)
+  // An attempt in flight takes at most its 15 s timeout, inside the shutdown deadline; one cut
+  // short anyway is retried by whichever process next claims the endpoint.
+  await Promise.all([drain(running, config.shutdownTimeoutMs - grace), dispatcher?.stop()])
   await purge?.stop()
   await metricsServer?.close()
   hub.close()

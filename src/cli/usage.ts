@@ -17,7 +17,8 @@ Commands:
   clients create --provider <uuid> --name <text> [--scope S]... [--json]
                                      --scope is repeatable: tickets:read, tickets:write (both by default: a
                                      partner's system), tickets:manage (the platform's own systems: create
-                                     tickets, run the lifecycle actions, PATCH the descriptive fields)
+                                     tickets, run the lifecycle actions, PATCH the descriptive fields),
+                                     webhooks:manage (the provider's webhook endpoints)
   clients list [--json]
   clients revoke <client_id>
   keys rotate [--retire-previous-now] [--json]   new token signing key; the previous one verifies until its tokens expire
@@ -27,6 +28,13 @@ Commands:
   partners remove <provider-uuid> <provider-uuid>   no new outsources between them (running ones go on)
   cancel-reasons list [--json]       the catalogue tickets name as cancel_reason_id
   cancel-reasons add --name <text> [--reopenable] [--customer-fault] [--not-manual] [--id N] [--json]
+  webhooks create --provider <uuid> --url <url> --event-type <type>... [--description <text>] [--json]
+                                     --event-type is repeatable: a type, or a prefix as tickets.ticket.*
+  webhooks list|show <id>|delete <id>|rotate-secret <id> --provider <uuid> [--json]
+  webhooks update <id> --provider <uuid> [--url U] [--event-type T]... [--description D] [--disable|--enable]
+  webhooks test <id> --provider <uuid>           send a webhook.test event now; exit 1 unless it got a 2xx
+  webhooks deliveries <id> --provider <uuid> [--limit N] [--event-id ID]   the delivery log, newest first
+  webhooks recover <id> --provider <uuid> --since <date-time>   deliver again every event since then, in order
   import <file.ndjson|-> [--provider <uuid>]   all-or-nothing upsert of tickets by id
   export [--provider <uuid>]         NDJSON on stdout that import reads back
   openapi                            print the OpenAPI document /openapi.json serves

@@ -1,7 +1,7 @@
 // OAuth 2.0 client-credentials token endpoint shapes (RFC 6749 §4.4, §5.1).
 import Type, { type Static } from 'typebox'
 
-export const SCOPES = ['tickets:read', 'tickets:write', 'tickets:manage'] as const
+export const SCOPES = ['tickets:read', 'tickets:write', 'tickets:manage', 'webhooks:manage'] as const
 export type Scope = (typeof SCOPES)[number]
 /** What a partner's client gets unless asked otherwise; tickets:manage is for the platform's own systems. */
 export const PARTNER_SCOPES = ['tickets:read', 'tickets:write'] as const satisfies readonly Scope[]

@@ -37,4 +37,11 @@ export const PATH_PARAMETERS: Record<string, PathParameter> = {
     invalid: 'The outsource id is not a UUID.',
     notFound: 'No such outsource made by your provider.',
   },
+  webhookEndpointId: {
+    name: 'webhook-endpoint-id',
+    description: 'The identifier of the webhook endpoint.',
+    schema: Type.String({ format: 'uuid' }),
+    invalid: 'The webhook endpoint id is not a UUID.',
+    notFound: 'No such webhook endpoint of your provider.',
+  },
 }

@@ -21,6 +21,8 @@ import { countResponses } from '../observability/http-metrics.js'
 import { serverOptions, type ServerLimits } from './server-options.js'
 import { requestSerializers } from '../observability/log-redaction.js'
 import { EventHub } from '../events/event-hub.js'
+import { WebhookSender } from '../webhooks/sender.js'
+import type { ResolveHost } from '../webhooks/url-policy.js'
 
 export interface AppOptions {
   store: AppStore
@@ -47,6 +49,12 @@ export interface AppOptions {
   hub?: EventHub
   /** How many days the events feed keeps (default 30). */
   eventRetentionDays?: number
+  /**
+   * Webhook endpoint management: whether URLs may point at private addresses and use http
+   * (TICKETS_WEBHOOKS_ALLOW_PRIVATE; refused when absent), the resolver, the test event's timeout.
+   * Secrets are encrypted with `keyring.encryptionKey`.
+   */
+  webhooks?: { allowPrivate: boolean; resolve?: ResolveHost; timeoutMs?: number }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -115,7 +123,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hub,
     stopping: stopping.signal,
     eventRetentionDays: options.eventRetentionDays ?? 30,
+    webhooks: webhookManagement(options, clock),
   }
+  app.addHook('onClose', async () => context.webhooks.sender.close())
   app.addHook('onClose', () => context.rateLimits.close())
   if (options.metrics) countResponses(app, options.metrics)
   app.addHook('onRequest', async (request, reply) => {
@@ -127,6 +137,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Beyond this many open sockets Node drops new connections at once.
   if (options.server) app.server.maxConnections = options.server.maxConnections
   return app
+}
+
+function webhookManagement(options: AppOptions, clock: () => Date): AppContext['webhooks'] {
+  const settings = options.webhooks ?? { allowPrivate: false }
+  const policy = { allowPrivate: settings.allowPrivate, ...(settings.resolve ? { resolve: settings.resolve } : {}) }
+  return {
+    store: options.store,
+    clock,
+    policy,
+    encryptionKey: options.keyring?.encryptionKey,
+    sender: new WebhookSender({ ...policy, ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}) }),
+  }
 }
 
 /** Request logs keep paths and parameter names, never query values (VINs, ids, secrets). */

@@ -3,6 +3,7 @@
 import type { TokenService } from '../auth/tokens.js'
 import type { EventHub } from '../events/event-hub.js'
 import type { ClientConcurrency } from '../limits/client-concurrency.js'
+import type { WebhookManagement } from '../webhooks/endpoints.js'
 import type { AppStore } from './app-store.js'
 import type { Lifecycle } from './lifecycle.js'
 import type { RateLimits } from './rate-limits.js'
@@ -20,4 +21,5 @@ export interface AppContext {
   stopping: AbortSignal
   /** TICKETS_EVENT_RETENTION_DAYS: an after_id older than this is 410 events-expired. */
   eventRetentionDays: number
+  webhooks: WebhookManagement
 }

@@ -16,6 +16,8 @@ import { registerCancelReasonRoutes } from './routes/cancel-reasons.js'
 import { registerOutsourceRoutes } from './routes/outsources.js'
 import { registerStateCollectionRoutes } from './routes/state-collections.js'
 import { registerSystemEventRoutes } from './routes/system-events.js'
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js'
+import { registerWebhookActionRoutes } from './routes/webhook-actions.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -40,6 +42,8 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     registerOutsourceRoutes(tickets, context)
     registerStateCollectionRoutes(tickets, context)
     registerSystemEventRoutes(tickets, context)
+    registerWebhookEndpointRoutes(tickets, context)
+    registerWebhookActionRoutes(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {

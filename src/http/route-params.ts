@@ -9,12 +9,14 @@ import { AppError } from '../errors/app-error.js'
 const PARSERS = {
   ticketId: parseUuid,
   outsourceId: parseUuid,
+  webhookEndpointId: parseUuid,
   cancelReasonId: (raw: string) => parseBoundedInteger(raw, 1n, 2n ** 63n - 1n),
 } as const
 
 const NAMED = {
   ticketId: ['ticket id', 'a UUID'],
   outsourceId: ['outsource id', 'a UUID'],
+  webhookEndpointId: ['webhook endpoint id', 'a UUID'],
   cancelReasonId: ['cancel reason id', 'a positive integer'],
 } as const
 

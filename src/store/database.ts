@@ -112,6 +112,49 @@ export interface SigningKeysTable {
   encrypted: Generated<boolean>
 }
 
+export interface WebhookEndpointsTable {
+  id: string
+  provider_id: string
+  url: string
+  description: string
+  event_types: string[]
+  /** The signing secret, or its ciphertext when `secret_encrypted` (migration 0010). */
+  secret: string
+  secret_encrypted: boolean
+  previous_secret: string | null
+  previous_secret_encrypted: boolean | null
+  previous_secret_expires_at: string | null
+  /** NULL while enabled. */
+  disabled_reason: string | null
+  disabled_at: string | null
+  created_at: string
+  updated_at: string
+  cursor_event_id: string | null
+  cursor_txid: string | null
+  attempt_event_id: string | null
+  attempt: Generated<number>
+  next_attempt_at: string | null
+  failing_since: string | null
+  state_version: Generated<number>
+  lease_owner: string | null
+  lease_token: string | null
+  lease_expires_at: string | null
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>
+  endpoint_id: string
+  event_id: string
+  event_type: string
+  attempt: number
+  attempted_at: string
+  response_status: number | null
+  duration_ms: number
+  error: string | null
+  succeeded: boolean
+  next_attempt_at: string | null
+}
+
 export interface SchemaMigrationsTable {
   version: number
   name: string
@@ -128,6 +171,8 @@ export interface Database {
   outsources: OutsourcesTable
   ticket_events: TicketEventsTable
   idempotency_keys: IdempotencyKeysTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
 }
 
 export type Db = Kysely<Database>

@@ -19,6 +19,8 @@ import { stateViewsSql } from './state-views-sql.js'
 import { eventFeedSql } from './event-feed-sql.js'
 import { EventCommits } from './event-commits.js'
 import { CommitPublisher, decodeCommits, EVENTS_CHANNEL } from './event-notify.js'
+import { webhookEndpointsSql } from './webhook-endpoints-sql.js'
+import { webhookDispatchSql } from './webhook-dispatch-sql.js'
 
 export interface SqlStoreSetup {
   /** How long an import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
@@ -78,6 +80,8 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),
     ...clientsSql(db, clientCache),
     ...signingKeysSql(db),
+    ...webhookEndpointsSql(db),
+    ...webhookDispatchSql(db),
 
     async cacheClients(pool: Pool): Promise<void> {
       if (!pool.listen || subscribed) return

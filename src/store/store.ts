@@ -13,6 +13,7 @@ import type { CancelReasonStore, OutsourceStore, PartnershipStore, TicketHistory
 import type { LedgerStore } from './ticket-ledger.js'
 import type { StateViewStore } from './state-views.js'
 import type { EventFeedStore } from './event-feed.js'
+import type { WebhookDeliveryStore, WebhookEndpointStore } from './webhook-store.js'
 
 export interface Store
   extends
@@ -27,6 +28,8 @@ export interface Store
     TicketTransfer,
     ClientStore,
     SigningKeyStore,
+    WebhookEndpointStore,
+    WebhookDeliveryStore,
     StoreHealth {
   /** The handle every resource module runs on; migrations (and tests' own queries) use it too. */
   readonly db: Db

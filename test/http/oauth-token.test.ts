@@ -132,7 +132,7 @@ describeEachStore('POST /oauth2/token', (ctx) => {
       400,
       'invalid_scope',
       'invalid-scope',
-      'Unknown scope "admin"; scopes are tickets:read, tickets:write, tickets:manage.',
+      'Unknown scope "admin"; scopes are tickets:read, tickets:write, tickets:manage, webhooks:manage.',
     )
   })
 

@@ -27,6 +27,7 @@ const DEFAULTS: Config = {
   shutdownTimeoutMs: 25_000,
   metricsPort: undefined,
   eventRetentionDays: 30,
+  webhooksAllowPrivate: false,
 }
 
 const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
@@ -74,6 +75,7 @@ describe('loadConfig', () => {
       'TICKETS_SHUTDOWN_TIMEOUT_MS',
       'TICKETS_METRICS_PORT',
       'TICKETS_EVENT_RETENTION_DAYS',
+      'TICKETS_WEBHOOKS_ALLOW_PRIVATE',
     ]
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
@@ -103,6 +105,7 @@ describe('loadConfig', () => {
       TICKETS_SHUTDOWN_TIMEOUT_MS: '0',
       TICKETS_METRICS_PORT: '9464',
       TICKETS_EVENT_RETENTION_DAYS: '7',
+      TICKETS_WEBHOOKS_ALLOW_PRIVATE: 'true',
     })
     expect(config).toEqual({
       databaseUrl: 'postgres://tickets:pw@db.example:5432/tickets',
@@ -128,6 +131,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 0,
       metricsPort: 9464,
       eventRetentionDays: 7,
+      webhooksAllowPrivate: true,
     })
   })
 
@@ -157,6 +161,7 @@ describe('loadConfig', () => {
         TICKETS_STATEMENT_TIMEOUT_MS: '-1',
         TICKETS_TRUST_PROXY: 'yes',
         TICKETS_DEMO: 'sometimes',
+        TICKETS_WEBHOOKS_ALLOW_PRIVATE: '1',
       }),
     ).toEqual([
       'TICKETS_DATABASE_URL must be a postgres:// or postgresql:// URL',
@@ -167,6 +172,7 @@ describe('loadConfig', () => {
       'TICKETS_STATEMENT_TIMEOUT_MS must be an integer from 0 to 3600000',
       'TICKETS_TRUST_PROXY must be true or false',
       'TICKETS_DEMO must be one of auto, always, never',
+      'TICKETS_WEBHOOKS_ALLOW_PRIVATE must be true or false',
     ])
   })
 
@@ -201,7 +207,7 @@ describe('loadConfig', () => {
       'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_KEY_ENCRYPTION_KEY, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
       'TICKETS_RATE_LIMIT, TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT, TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS, TICKETS_CLIENT_CONCURRENCY, ' +
       'TICKETS_REDIS_URL, TICKETS_REQUEST_TIMEOUT_MS, TICKETS_HEADERS_TIMEOUT_MS, TICKETS_KEEP_ALIVE_TIMEOUT_MS, TICKETS_MAX_CONNECTIONS, ' +
-      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT, TICKETS_EVENT_RETENTION_DAYS'
+      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT, TICKETS_EVENT_RETENTION_DAYS, TICKETS_WEBHOOKS_ALLOW_PRIVATE'
     expect(problems({ TICKETS_PORT: '80', TICKETS_DATABASE_URI: 'postgres://x' })).toEqual([
       `TICKETS_PORT is not a setting (known: ${known})`,
       `TICKETS_DATABASE_URI is not a setting (known: ${known})`,
@@ -263,6 +269,7 @@ describe('describeConfig', () => {
       ['shutdownTimeoutMs', 'TICKETS_SHUTDOWN_TIMEOUT_MS', '25000'],
       ['metricsPort', 'TICKETS_METRICS_PORT', '(unset)'],
       ['eventRetentionDays', 'TICKETS_EVENT_RETENTION_DAYS', '30'],
+      ['webhooksAllowPrivate', 'TICKETS_WEBHOOKS_ALLOW_PRIVATE', 'false'],
     ])
     for (const row of rows) expect(row.why.length).toBeGreaterThan(10)
   })

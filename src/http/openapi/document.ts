@@ -46,6 +46,7 @@ export function openApiDocument(routes: readonly RecordedRoute[], version = '0.1
                 'tickets:read': 'Read tickets.',
                 'tickets:write': 'Mark tickets as processed.',
                 'tickets:manage': 'Create tickets, move them through their lifecycle, correct their details.',
+                'webhooks:manage': 'Manage your provider’s webhook endpoints: create, change, test, recover, read their deliveries.',
               } satisfies Record<(typeof SCOPES)[number], string>,
             },
           },

@@ -22,6 +22,17 @@ import { TokenRequestSchema, TokenResponseSchema } from '../../contract/oauth.js
 import { ProblemSchema } from '../../contract/problem.js'
 import { TicketSchema, TicketStateSchema } from '../../contract/ticket.js'
 import { TicketPatchSchema } from '../../contract/ticket-patch.js'
+import {
+  CreatedWebhookEndpointSchema,
+  NewWebhookEndpointSchema,
+  RotatedWebhookSecretSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointPatchSchema,
+  WebhookEndpointSchema,
+  WebhookRecoverSchema,
+} from '../../contract/webhook-endpoint.js'
+import { WebhookEndpointListSchema } from '../routes/webhook-endpoints.js'
+import { WebhookDeliveryListSchema } from '../routes/webhook-actions.js'
 
 type Json = Record<string, unknown>
 
@@ -52,6 +63,15 @@ const COMPONENTS: Record<string, unknown> = {
   OutsourceTicket: OutsourceBodySchema,
   NoBody: EmptyBodySchema,
   ...STATE_VIEW_COMPONENTS,
+  WebhookEndpoint: WebhookEndpointSchema,
+  WebhookEndpointList: WebhookEndpointListSchema,
+  NewWebhookEndpoint: NewWebhookEndpointSchema,
+  CreatedWebhookEndpoint: CreatedWebhookEndpointSchema,
+  WebhookEndpointPatch: WebhookEndpointPatchSchema,
+  RotatedWebhookSecret: RotatedWebhookSecretSchema,
+  WebhookRecover: WebhookRecoverSchema,
+  WebhookDelivery: WebhookDeliverySchema,
+  WebhookDeliveryList: WebhookDeliveryListSchema,
 }
 const COMPONENT_NAMES = new Map(Object.entries(COMPONENTS).map(([name, schema]) => [schema, name]))
 

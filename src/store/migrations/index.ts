@@ -8,6 +8,7 @@ import * as signingKeyRotation from './0006-signing-key-rotation.js'
 import * as lifecycle from './0007-lifecycle.js'
 import * as eventFeed from './0008-event-feed.js'
 import * as shardedCounts from './0009-sharded-counts.js'
+import * as webhooks from './0010-webhooks.js'
 
 export interface Migration {
   version: number
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, ...lifecycle },
   { version: 8, ...eventFeed },
   { version: 9, ...shardedCounts },
+  { version: 10, ...webhooks },
 ]

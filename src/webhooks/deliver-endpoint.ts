@@ -1,0 +1,121 @@
+// One claimed endpoint's turn: read the feed past its cursor, pass over events it does not
+// subscribe to, and deliver the others one by one, in feed order, until one fails (it then
+// waits for its retry, and every later event waits behind it) or the page is done.
+import type { EventFeedStore } from '../store/event-feed.js'
+import type { ClaimedWebhookEndpoint, NewWebhookDelivery, WebhookDeliveryStore } from '../store/webhook-store.js'
+import { endpointDisabledEvent } from './disabled-event.js'
+import { matchesEventTypes } from './event-types.js'
+import { messageOfFeedEvent, type WebhookMessage } from './message.js'
+import { nextStep } from './retry-schedule.js'
+import { sendMessage } from './send-message.js'
+import type { SendResult, WebhookSender } from './sender.js'
+
+export interface DispatchLog {
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
+}
+
+export interface DeliveryContext {
+  store: WebhookDeliveryStore & Pick<EventFeedStore, 'readFeed'>
+  sender: WebhookSender
+  clock: () => Date
+  random: () => number
+  encryptionKey: Buffer | undefined
+  leaseMs: number
+  batchSize: number
+  isStopping: () => boolean
+  log: DispatchLog
+}
+
+/** Serves the endpoint; true when more events may be waiting (the page was full). */
+export async function deliverToEndpoint(context: DeliveryContext, claim: ClaimedWebhookEndpoint): Promise<boolean> {
+  const { store, clock } = context
+  const { endpoint, lease } = claim
+  let position = endpoint.cursorEventId
+  const page = await store.readFeed(
+    { providerId: endpoint.providerId },
+    { limit: context.batchSize, ...(position !== null ? { afterId: position } : {}) },
+  )
+  if (!page.found) {
+    // The retention purge took the cursor's event; find the place again and come back.
+    await store.repositionWebhookCursor(lease, clock())
+    return true
+  }
+  for (const doc of page.events) {
+    if (context.isStopping()) break
+    const message = readMessage(context, doc)
+    if (message === undefined) break
+    if (!matchesEventTypes(endpoint.eventTypes, message.type)) {
+      position = message.id
+      continue
+    }
+    const attemptedAt = clock()
+    const attempt = message.id === endpoint.attemptEventId ? endpoint.attempt + 1 : 1
+    const result = await sendMessage(context, endpoint, message)
+    const delivery: NewWebhookDelivery = {
+      endpointId: endpoint.id,
+      eventId: message.id,
+      eventType: message.type,
+      attempt,
+      attemptedAt: attemptedAt.toISOString(),
+      responseStatus: result.status,
+      durationMs: result.durationMs,
+      error: result.error,
+      succeeded: result.succeeded,
+      nextAttemptAt: null,
+    }
+    if (result.succeeded) {
+      const renewUntil = new Date(clock().getTime() + context.leaseMs)
+      if (!(await store.recordWebhookAttempt(lease, { kind: 'delivered', position: message.id, delivery }, renewUntil))) {
+        await store.releaseWebhookEndpoint(lease, position, clock())
+        return false
+      }
+      position = message.id
+      continue
+    }
+    await recordFailure(context, claim, { position, delivery, result })
+    return false
+  }
+  await store.releaseWebhookEndpoint(lease, position, clock())
+  return page.events.length === context.batchSize
+}
+
+/** The feed's document as a message; one the feed should never have served stops this turn, logged. */
+function readMessage(context: DeliveryContext, doc: string): WebhookMessage | undefined {
+  try {
+    return messageOfFeedEvent(doc)
+  } catch (error) {
+    context.log.error({ err: error, doc: doc.slice(0, 200) }, 'a feed event cannot be read; webhook delivery waits behind it')
+    return undefined
+  }
+}
+
+async function recordFailure(
+  context: DeliveryContext,
+  { endpoint, lease }: ClaimedWebhookEndpoint,
+  failed: { position: string | null; delivery: NewWebhookDelivery; result: SendResult },
+): Promise<void> {
+  const now = context.clock()
+  const { position, delivery, result } = failed
+  // The streak counts from the endpoint's first failure since its last success.
+  const failingSince = new Date(endpoint.failingSince ?? delivery.attemptedAt)
+  const step = nextStep(
+    { attempt: delivery.attempt, status: result.status, retryAfter: result.retryAfter, failingSince, now },
+    context.random,
+  )
+  const recorded =
+    step.kind === 'retry'
+      ? await context.store.recordWebhookAttempt(
+          lease,
+          { kind: 'failed', position, delivery: { ...delivery, nextAttemptAt: step.at.toISOString() } },
+          now,
+        )
+      : await context.store.recordWebhookAttempt(
+          lease,
+          { kind: 'disabled', position, delivery, reason: step.reason, event: endpointDisabledEvent(endpoint, step.reason, now) },
+          now,
+        )
+  if (!recorded) await context.store.releaseWebhookEndpoint(lease, position, now)
+  else if (step.kind === 'disable')
+    context.log.warn({ endpointId: endpoint.id, providerId: endpoint.providerId, reason: step.reason }, 'webhook endpoint disabled')
+}
