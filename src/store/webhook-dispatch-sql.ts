@@ -78,14 +78,15 @@ export function webhookDispatchSql(db: Db): WebhookDeliveryStore {
         // Disabling only an enabled endpoint: the provider may have disabled it meanwhile, and
         // then there is nothing to announce.
         const stillEnabled = outcome.kind === 'disabled' ? sql` AND disabled_reason IS NULL` : sql``
-        const { rows } = await sql<{ id: string }>`
+        const { rows } = await sql<{ enabled: boolean }>`
           UPDATE webhook_endpoints SET ${state}${disabling}
           WHERE ${held(lease)}${stillEnabled}
-          RETURNING id`.execute(trx)
+          RETURNING disabled_reason IS NULL AS enabled`.execute(trx)
         await logDelivery(trx, delivery)
         if (rows.length === 0) return false
         if (outcome.kind === 'disabled') await eventFeedSql(trx).appendProviderEvent(outcome.event)
-        return true
+        // Disabled by the provider while this turn ran: the delivery counts, the turn ends.
+        return outcome.kind !== 'delivered' || rows[0]!.enabled
       })
     },
 

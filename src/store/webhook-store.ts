@@ -118,7 +118,9 @@ export interface WebhookDeliveryStore {
   /**
    * In one transaction: logs the attempt and moves the state on (a failure or a disabling also
    * ends the claim; a delivery renews it until `renewUntil`). False when the lease was lost or
-   * the state was changed meanwhile (recover, a new URL): then only the attempt is logged.
+   * the state was changed meanwhile (recover, a new URL): then only the attempt is logged. False
+   * also after a delivery to an endpoint the provider disabled meanwhile (its cursor moved on):
+   * the turn must end there.
    */
   recordWebhookAttempt(lease: WebhookLease, outcome: AttemptOutcome, renewUntil: Date): Promise<boolean>
   /** Ends the claim, leaving the cursor at `position` (events passed over) unless the state changed meanwhile. */

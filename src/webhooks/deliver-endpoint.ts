@@ -66,11 +66,13 @@ export async function deliverToEndpoint(context: DeliveryContext, claim: Claimed
     }
     if (result.succeeded) {
       const renewUntil = new Date(clock().getTime() + context.leaseMs)
-      if (!(await store.recordWebhookAttempt(lease, { kind: 'delivered', position: message.id, delivery }, renewUntil))) {
+      const goOn = await store.recordWebhookAttempt(lease, { kind: 'delivered', position: message.id, delivery }, renewUntil)
+      position = message.id
+      if (!goOn) {
+        // The release writes the position only under the same lease and state version.
         await store.releaseWebhookEndpoint(lease, position, clock())
         return false
       }
-      position = message.id
       continue
     }
     await recordFailure(context, claim, { position, delivery, result })

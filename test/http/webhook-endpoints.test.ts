@@ -4,11 +4,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { wireTimestamp } from '../../src/domain/lifecycle/events.js'
-import { nextUlid } from '../../src/domain/lifecycle/ulid.js'
-import type { Store } from '../../src/store/store.js'
 import { bearer, createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A, PROVIDER_B } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
+import { appendEvent } from '../support/webhooks.js'
 
 const ENDPOINTS = '/v2/system/webhook-endpoints'
 const START = Date.parse('2027-03-04T05:06:07.000Z')
@@ -18,22 +17,6 @@ function expectProblem(response: LightMyRequestResponse, status: number, body: R
   expect(response.statusCode, response.body).toBe(status)
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json(;|$)/)
   expect(response.json()).toEqual({ type: 'about:blank', status, ...body })
-}
-
-/** Appends a provider event to the feed directly, as the lifecycle would (its doc is all the feed serves). */
-async function appendEvent(store: Store, providerId: string, at: number): Promise<string> {
-  const id = nextUlid(at)
-  const occurredAt = new Date(at).toISOString()
-  const doc = JSON.stringify({
-    id,
-    type: 'tickets.ticket.created',
-    occurred_at: occurredAt,
-    payload: {},
-    actor: { type: 'system' },
-    changes: {},
-  })
-  await store.appendProviderEvent({ id, providerId, type: 'tickets.ticket.created', occurredAt, doc })
-  return id
 }
 
 describeEachStore('webhook endpoint management', (ctx) => {
@@ -59,7 +42,7 @@ describeEachStore('webhook endpoint management', (ctx) => {
   })
 
   it('creates an endpoint at the feed’s end and shows its secret only once', async () => {
-    const last = await appendEvent(ctx.store, PROVIDER_A, START - 1000)
+    const last = await appendEvent(ctx.store, PROVIDER_A, 'tickets.ticket.created', START - 1000)
     const response = await create({ url: 'http://127.0.0.1:9/hooks', event_types: ['tickets.ticket.*'], description: 'ERP' })
     expect(response.statusCode, response.body).toBe(201)
     const created = response.json()
@@ -129,11 +112,11 @@ describeEachStore('webhook endpoint management', (ctx) => {
     })
     const disabled = (await call('PATCH', `${ENDPOINTS}/${id}`, { disabled: true })).json()
     expect(disabled).toMatchObject({ disabled: true, disabled_reason: 'Disabled by the provider.' })
-    const later = await appendEvent(ctx.store, PROVIDER_A, now)
+    const later = await appendEvent(ctx.store, PROVIDER_A, 'tickets.ticket.created', now)
     const enabled = (await call('PATCH', `${ENDPOINTS}/${id}`, { disabled: false })).json()
     expect(enabled).toMatchObject({ disabled: false, disabled_reason: null, delivery: { last_event_id: later, attempt: 0 } })
     // Enabling an enabled endpoint moves nothing.
-    await appendEvent(ctx.store, PROVIDER_A, now + 1)
+    await appendEvent(ctx.store, PROVIDER_A, 'tickets.ticket.created', now + 1)
     expect((await call('PATCH', `${ENDPOINTS}/${id}`, { disabled: false })).json().delivery.last_event_id).toBe(later)
   })
 

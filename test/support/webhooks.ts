@@ -96,12 +96,27 @@ export function movableClock(start = Date.now()) {
   return clock
 }
 
-/** Appends one event to the provider's feed (its own transaction); returns its id. */
+/**
+ * Resolves once the feed serves every committed event of the provider. On PostgreSQL the feed
+ * holds events back while any older transaction of the cluster runs (other test files run
+ * long ones), and the dispatcher can only deliver what the feed serves.
+ */
+export async function feedCaughtUp(store: Store, providerId: string): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 20) {
+    const page = await store.readFeed({ providerId }, { limit: 0 })
+    if (page.found && !page.pending) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('the feed did not catch up within 30 s')
+}
+
+/** Appends one event to the provider's feed (its own transaction), once the feed serves it; returns its id. */
 export async function appendEvent(store: Store, providerId: string, type: string, at: number, payload: object = {}): Promise<string> {
   const id = nextUlid(at)
   const occurredAt = new Date(at).toISOString()
   const doc = JSON.stringify({ id, type, occurred_at: occurredAt, payload, actor: { type: 'system' }, changes: {} })
   await store.appendProviderEvent({ id, providerId, type, occurredAt, doc })
+  await feedCaughtUp(store, providerId)
   return id
 }
 

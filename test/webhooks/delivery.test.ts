@@ -96,6 +96,22 @@ describeEachStore('webhook delivery', (ctx) => {
     expect(deliveredIds(receiver)).toEqual([first, first, second])
   })
 
+  it('stops sending once the provider disables the endpoint, even in the middle of a batch', async () => {
+    const { id } = await create(['tickets.*'])
+    let disabling: Promise<unknown> | undefined
+    receiver.answer = () => {
+      disabling ??= ctx.store.updateWebhookEndpoint(scope, id, { disabledReason: 'Disabled by the provider.', now: clock.read() })
+      return { status: 200, delayMs: 100 }
+    }
+    const first = await event()
+    await event()
+    await event()
+    await dispatcher.settle()
+    await disabling
+    expect(deliveredIds(receiver)).toEqual([first])
+    expect(await stateOf(id)).toMatchObject({ cursorEventId: first, disabledReason: 'Disabled by the provider.' })
+  })
+
   it('signs with both secrets for 24 hours after a rotation, then with the new one only', async () => {
     const { id, secret: old } = await create(['tickets.*'])
     const rotated = (await app.inject({ method: 'POST', url: `${ENDPOINTS}/${id}/rotate-secret`, headers: bearer(token) })).json()

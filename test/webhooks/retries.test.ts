@@ -7,7 +7,15 @@ import { DISABLE_AFTER_FAILING_MS } from '../../src/webhooks/retry-schedule.js'
 import { createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
-import { appendEvent, createEndpointVia, deliveredIds, movableClock, startReceiver, type Receiver } from '../support/webhooks.js'
+import {
+  appendEvent,
+  createEndpointVia,
+  deliveredIds,
+  feedCaughtUp,
+  movableClock,
+  startReceiver,
+  type Receiver,
+} from '../support/webhooks.js'
 
 const SECOND = 1_000
 const MINUTE = 60 * SECOND
@@ -134,6 +142,9 @@ describeEachStore('webhook retries', (ctx) => {
       receiver.answer = () => ({ status: 410 })
       const eventId = await appendEvent(ctx.store, PROVIDER_A, 'tickets.ticket.created', clock.now)
       await dispatcher.settle()
+      // The announcement is an event like any other: delivered once the feed serves it.
+      await feedCaughtUp(ctx.store, PROVIDER_A)
+      await dispatcher.settle()
       const state = await stateOf(id)
       expect(state).toMatchObject({ disabledReason: 'The endpoint answered 410 Gone.', attemptEventId: eventId, nextAttemptAt: null })
       const announced = await lastFeedEvent()
@@ -177,6 +188,7 @@ describeEachStore('webhook retries', (ctx) => {
   })
 
   async function lastFeedEvent() {
+    await feedCaughtUp(ctx.store, PROVIDER_A)
     const page = await ctx.store.readFeed(scope, { limit: 1000, types: ['webhook.endpoint.disabled'] })
     if (!page.found) throw new Error('feed not found')
     return JSON.parse(page.events.at(-1)!)
