@@ -2,16 +2,15 @@
 // as the Standard Webhooks specification says, and the state of their delivery.
 import Type, { type Static } from 'typebox'
 import { NO_NUL } from './ticket.js'
-import { TICKET_EVENT_TYPES, ULID_PATTERN } from './ticket-event.js'
+import { ULID_PATTERN } from './ticket-event.js'
+import { FEED_EVENT_TYPES } from './event-feed.js'
 import { Nullable } from './schema-helpers.js'
 
-/** The provider's own event when the platform disables one of its endpoints. */
-export const ENDPOINT_DISABLED_EVENT_TYPE = 'webhook.endpoint.disabled'
 /** The event `POST …/{id}/test` sends; never in the feed, so never subscribed to. */
 export const TEST_EVENT_TYPE = 'webhook.test'
 
 /** Every event type of the feed an endpoint may subscribe to. */
-export const SUBSCRIBABLE_EVENT_TYPES = [...TICKET_EVENT_TYPES, ENDPOINT_DISABLED_EVENT_TYPE] as const
+export const SUBSCRIBABLE_EVENT_TYPES = FEED_EVENT_TYPES
 
 const EventTypesSchema = Type.Array(Type.String({ minLength: 1, maxLength: 255, pattern: NO_NUL }), {
   minItems: 1,

@@ -3,7 +3,7 @@
 // waits for its retry, and every later event waits behind it) or the page is done.
 import type { EventFeedStore } from '../store/event-feed.js'
 import type { ClaimedWebhookEndpoint, NewWebhookDelivery, WebhookDeliveryStore } from '../store/webhook-store.js'
-import { endpointDisabledEvent } from './disabled-event.js'
+import { endpointDisabledEvent } from '../events/provider-events.js'
 import { matchesEventTypes } from './event-types.js'
 import { messageOfFeedEvent, type WebhookMessage } from './message.js'
 import { nextStep } from './retry-schedule.js'
@@ -114,7 +114,13 @@ async function recordFailure(
         )
       : await context.store.recordWebhookAttempt(
           lease,
-          { kind: 'disabled', position, delivery, reason: step.reason, event: endpointDisabledEvent(endpoint, step.reason, now) },
+          {
+            kind: 'disabled',
+            position,
+            delivery,
+            reason: step.reason,
+            event: endpointDisabledEvent(endpoint.providerId, { id: endpoint.id, url: endpoint.url, disabled_reason: step.reason }, now),
+          },
           now,
         )
   if (!recorded) await context.store.releaseWebhookEndpoint(lease, position, now)

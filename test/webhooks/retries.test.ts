@@ -7,6 +7,7 @@ import { DISABLE_AFTER_FAILING_MS } from '../../src/webhooks/retry-schedule.js'
 import { createTestApp, tokenFor } from '../support/api.js'
 import { PROVIDER_A } from '../support/fixtures.js'
 import { describeEachStore } from '../support/stores.js'
+import { wireTimestamp } from '../../src/domain/lifecycle/events.js'
 import {
   appendEvent,
   createEndpointVia,
@@ -151,7 +152,7 @@ describeEachStore('webhook retries', (ctx) => {
       expect(announced).toEqual({
         id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
         type: 'webhook.endpoint.disabled',
-        occurred_at: new Date(clock.now).toISOString(),
+        occurred_at: wireTimestamp(new Date(clock.now)),
         payload: { endpoint: { id, url: `${receiver.origin}/in`, disabled_reason: 'The endpoint answered 410 Gone.' } },
         actor: { type: 'system' },
         changes: {},
