@@ -1,6 +1,7 @@
 // buildApp: the whole HTTP API as a Fastify instance, wired to a store. It never listens, so
 // tests drive it with inject() and the server (cli/serve.ts) decides where it binds.
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Keyring, type KeyringOptions } from '../auth/signing-keys.js'
@@ -110,6 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.hub) app.addHook('onClose', async () => hub.close())
   // Before the server waits for requests in flight: held long polls answer now, not at the deadline.
   const stopping = new AbortController()
+  // Every held long poll listens to it: thousands are normal, not a leak.
+  setMaxListeners(0, stopping.signal)
   app.addHook('preClose', async () => stopping.abort())
   const context: AppContext = {
     store: options.store,

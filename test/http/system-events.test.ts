@@ -2,6 +2,7 @@
 // combinations, the 400s as whole problem documents, the 410 past retention, and long polls
 // that wake on a commit, time out with an empty page, and end when the server closes.
 import { randomUUID } from 'node:crypto'
+import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { nextUlid } from '../../src/domain/lifecycle/ulid.js'
@@ -223,6 +224,49 @@ describeEachStore('the events feed', (ctx) => {
     expect((await feed(`after_id=${theirs}`)).json().code).toBe('unknown-after-id')
     // The same rule while waiting: it never turns into a long wait.
     expect((await feed(`after_id=${made}&wait=5`)).statusCode).toBe(400)
+  })
+
+  it('answers any query string with 200 or a problem, never a 5xx', async () => {
+    const hostile = [
+      '',
+      '%00',
+      '%ZZ',
+      "'; drop table ticket_events; --",
+      '*',
+      '.*',
+      'tickets.ticket.',
+      '1e3',
+      '-0',
+      'null',
+      '\u0000',
+      'ä',
+      ' ',
+    ]
+    const value = (valid: fc.Arbitrary<string>) => fc.oneof(valid, fc.constantFrom(...hostile), fc.string({ maxLength: 12 }))
+    const parameter = fc.oneof(
+      fc.tuple(fc.constant('after_id'), value(fc.constantFrom(...ids.all!, nextUlid(0), nextUlid(Date.now())))),
+      fc.tuple(fc.constant('limit'), value(fc.integer({ min: -5, max: 1005 }).map(String))),
+      fc.tuple(fc.constant('occurred_after'), value(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()))),
+      fc.tuple(fc.constant('type'), value(fc.constantFrom('tickets.ticket.*', 'webhook.*', 'tickets.ticket.closed,webhook.*'))),
+      fc.tuple(fc.constant('ticket_id'), value(fc.constantFrom(first, second, randomUUID()))),
+      // Only waits that end at once: a valid wait > 0 would hold the request.
+      fc.tuple(fc.constant('wait'), fc.constantFrom('0', '31', '-1', '', 'x', '0.5')),
+      fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(parameter, { maxLength: 5 }), async (pairs) => {
+        const query = pairs.map(([name, v]) => `${encodeURIComponent(name)}=${v.startsWith('%') ? v : encodeURIComponent(v)}`).join('&')
+        const response = await feed(query)
+        expect(response.statusCode, query).toBeLessThan(500)
+        if (response.statusCode !== 200) {
+          expect(response.headers['content-type'], query).toMatch(/^application\/problem\+json/)
+          expect(['invalid-query', 'invalid-filter', 'invalid-pagination', 'unknown-after-id', 'events-expired']).toContain(
+            response.json().code,
+          )
+        }
+      }),
+      { numRuns: 200, seed: 20_261_205 },
+    )
   })
 
   it('needs tickets:read', async () => {

@@ -37,7 +37,8 @@ export function registerSystemEventRoutes(app: FastifyInstance, context: AppCont
     const stop = () => done.abort()
     reply.raw.once('close', stop)
     context.stopping.addEventListener('abort', stop, { once: true })
-    if (context.stopping.aborted) stop()
+    // The client may have gone before the handler ran ('close' fired already), or the server may be closing.
+    if (context.stopping.aborted || reply.raw.closed) stop()
     try {
       const deps = { store: context.store, hub: context.hub, clock: context.clock, retentionDays: context.eventRetentionDays }
       const events = await readEventFeed(deps, request.principal, query, { signal: done.signal, slot: request.clientSlot })
