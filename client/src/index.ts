@@ -2,6 +2,15 @@
 // the global fetch, AbortSignal and URLSearchParams, on Node 20+ and in browsers.
 export { createTicketsClient, CLIENT_VERSION, isLoopbackHost, type TicketsClient, type TicketsClientOptions } from './client.js'
 export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, TicketsRedirectError, UnexpectedResponseError } from './errors.js'
+export {
+  verifyWebhook,
+  DEFAULT_TOLERANCE_SECONDS,
+  type VerifyWebhookOptions,
+  type WebhookPayload,
+  type WebhookTestEvent,
+} from './webhook.js'
+export { WebhookVerificationError, type WebhookFailureReason } from './webhook-error.js'
+export type { WebhookHeaders } from './webhook-headers.js'
 export type { HandlerResult, ProcessFailure, ProcessTicketsOptions, ProcessTicketsResult, TicketFilter } from './process.js'
 export { encodeListQuery, type ListTicketsParams, type SortBy, type SortDirection, type SortField } from './query.js'
 export type { CallOptions, HistoryOptions, IterateOptions, TicketsResource, TicketWithEtag, TicketWrite, UpdateOptions } from './tickets.js'
@@ -18,6 +27,7 @@ export {
   type CancelReason,
   type CancelReasonList,
   type CancelTicket,
+  type EndpointDisabledEvent,
   type CloseTicket,
   type JoinTicket,
   type NewTicket,
