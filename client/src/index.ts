@@ -1,7 +1,17 @@
 // tickets-api-client: a typed client for the partner Tickets API. No runtime dependencies:
 // the global fetch, AbortSignal and URLSearchParams, on Node 20+ and in browsers.
 export { createTicketsClient, CLIENT_VERSION, isLoopbackHost, type TicketsClient, type TicketsClientOptions } from './client.js'
-export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, TicketsRedirectError, UnexpectedResponseError } from './errors.js'
+export {
+  EventsExpiredError,
+  InsecureBaseUrlError,
+  TicketsApiError,
+  TicketsNetworkError,
+  TicketsRedirectError,
+  UnexpectedResponseError,
+} from './errors.js'
+export type { EventPage, EventsCallOptions, EventsResource, IterateEventsOptions } from './events.js'
+export type { EventsFilter, EventsQuery, EventTypeFilter, FeedEventType, ListEventsParams } from './events-query.js'
+export type { FollowOptions, FollowRetry } from './follow.js'
 export {
   verifyWebhook,
   DEFAULT_TOLERANCE_SECONDS,
@@ -28,6 +38,9 @@ export {
   type CancelReasonList,
   type CancelTicket,
   type EndpointDisabledEvent,
+  type EventFeed,
+  type EventFeedQuery,
+  type FeedEvent,
   type CloseTicket,
   type JoinTicket,
   type NewTicket,
