@@ -2,20 +2,17 @@
 // scripting against it. Platform-neutral: bin/tickets-client passes argv, env and output.
 // Exit codes: 0 success, 1 failure (the API or the network said no), 2 usage error.
 import { LIST_TICKETS_PARAMETERS, type Ticket } from './api-types.js'
-import { createTicketsClient, type TicketsClientOptions } from './client.js'
+import { ALLOW_INSECURE, clientOptions, parseArgs, single, UsageError, type CliIo, type Parsed } from './cli-args.js'
+import { EVENTS_USAGE, runEvents } from './cli-events.js'
+import { createTicketsClient } from './client.js'
 import { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError } from './errors.js'
 import type { ListTicketsParams } from './query.js'
+
+export type { CliIo } from './cli-args.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
-
-export interface CliIo {
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  /** Passed to the client (tests point it at a counting or failing fetch). */
-  fetch?: typeof fetch
-}
 
 const FILTER_FLAGS = LIST_TICKETS_PARAMETERS.filter((p) => p.name !== 'sort_by' && p.name !== 'limit' && p.name !== 'offset')
 
@@ -28,6 +25,7 @@ Commands:
       --all walks every page (--page-size N, default 100); with --json it prints one ticket per line.
   get <ticket-id> [--json]
   mark-processed <ticket-id> [--external-reference <text>] [--json]
+${EVENTS_USAGE}
 
 Every command also takes --allow-insecure-http.
 
@@ -35,45 +33,6 @@ Environment: TICKETS_API_URL (e.g. http://127.0.0.1:8080), TICKETS_CLIENT_ID, TI
   Plain http is refused for hosts other than localhost, 127.0.0.0/8 and [::1] (the secret would
   travel in clear text) unless TICKETS_ALLOW_INSECURE_HTTP=1 or --allow-insecure-http is given.
 Exit codes: 0 success, 1 failure, 2 usage error.`
-
-class UsageError extends Error {}
-
-interface Parsed {
-  positionals: string[]
-  flags: Map<string, string[]>
-  switches: Set<string>
-}
-
-/** `--name value`, `--name=value` and bare `--switch` (for names in `switches`). */
-function parseArgs(args: string[], valued: ReadonlySet<string>, switches: ReadonlySet<string>): Parsed {
-  const parsed: Parsed = { positionals: [], flags: new Map(), switches: new Set() }
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (!arg.startsWith('--')) {
-      parsed.positionals.push(arg)
-      continue
-    }
-    const eq = arg.indexOf('=')
-    const name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).replace(/-/g, '_')
-    if (switches.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name.replace(/_/g, '-')} takes no value`)
-      parsed.switches.add(name)
-    } else if (valued.has(name)) {
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1)
-      if (value === undefined) throw new UsageError(`--${name.replace(/_/g, '-')} needs a value`)
-      parsed.flags.set(name, [...(parsed.flags.get(name) ?? []), value])
-    } else {
-      throw new UsageError(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq)}`)
-    }
-  }
-  return parsed
-}
-
-function single(parsed: Parsed, name: string): string | undefined {
-  const values = parsed.flags.get(name)
-  if (values && values.length > 1) throw new UsageError(`--${name.replace(/_/g, '-')} may be given once`)
-  return values?.[0]
-}
 
 function exactlyOneId(parsed: Parsed, command: string): string {
   if (parsed.positionals.length !== 1) throw new UsageError(`${command} takes exactly one ticket id`)
@@ -120,32 +79,13 @@ function row(ticket: Ticket): string {
     .trimEnd()
 }
 
-const ALLOW_INSECURE = 'allow_insecure_http'
-
-function clientOptions(env: Record<string, string | undefined>, io: CliIo, parsed: Parsed): TicketsClientOptions {
-  const names = ['TICKETS_API_URL', 'TICKETS_CLIENT_ID', 'TICKETS_CLIENT_SECRET'] as const
-  const missing = names.filter((name) => !env[name])
-  if (missing.length > 0) throw new UsageError(`set ${missing.join(', ')} (see --help)`)
-  if (!/^https?:\/\/[^/]/.test(env.TICKETS_API_URL!))
-    throw new UsageError(`TICKETS_API_URL must be an http(s) URL such as http://127.0.0.1:8080, got ${JSON.stringify(env.TICKETS_API_URL)}`)
-  const insecure = env.TICKETS_ALLOW_INSECURE_HTTP
-  if (insecure !== undefined && insecure !== '' && insecure !== '0' && insecure !== '1' && insecure !== 'true' && insecure !== 'false')
-    throw new UsageError(`TICKETS_ALLOW_INSECURE_HTTP must be 1 or 0, got ${JSON.stringify(insecure)}`)
-  return {
-    allowInsecureHttp: parsed.switches.has(ALLOW_INSECURE) || insecure === '1' || insecure === 'true',
-    baseUrl: env.TICKETS_API_URL!,
-    clientId: env.TICKETS_CLIENT_ID!,
-    clientSecret: env.TICKETS_CLIENT_SECRET!,
-    userAgent: 'tickets-client (cli)',
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-  }
-}
-
 const FILTER_NAMES = new Set<string>(FILTER_FLAGS.map((p) => p.name))
 
 async function run(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
   const [command, ...args] = argv
   const out = (text: string) => io.stdout(`${text}\n`)
+  // Every call takes the stop signal, so that Ctrl-C ends any command, not only `events follow`.
+  const call = io.signal ? { signal: io.signal } : {}
   switch (command) {
     case 'list': {
       const parsed = parseArgs(
@@ -165,14 +105,14 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
         let count = 0
         const pageSize = pageSizeFlag === undefined ? 100 : Number(pageSizeFlag)
         if (pageSize < 1 || pageSize > 1000) throw new UsageError('--page-size must be a number from 1 to 1000')
-        for await (const ticket of client.tickets.iterate(params, { pageSize })) {
+        for await (const ticket of client.tickets.iterate(params, { pageSize, ...call })) {
           out(json ? JSON.stringify(ticket) : row(ticket))
           count++
         }
         if (!json) out(`${count} tickets`)
         return EXIT_OK
       }
-      const page = await client.tickets.list(params)
+      const page = await client.tickets.list(params, call)
       if (json) out(JSON.stringify(page, null, 2))
       else {
         for (const ticket of page.result) out(row(ticket))
@@ -183,7 +123,7 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
     case 'get': {
       const parsed = parseArgs(args, new Set(), new Set(['json', ALLOW_INSECURE]))
       const id = exactlyOneId(parsed, 'get')
-      const ticket = await createTicketsClient(clientOptions(env, io, parsed)).tickets.get(id)
+      const ticket = await createTicketsClient(clientOptions(env, io, parsed)).tickets.get(id, call)
       out(JSON.stringify(ticket, null, 2))
       return EXIT_OK
     }
@@ -192,14 +132,14 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
       const id = exactlyOneId(parsed, 'mark-processed')
       const reference = single(parsed, 'external_reference')
       const client = createTicketsClient(clientOptions(env, io, parsed))
-      const { ticket } = await client.tickets.update(id, {
-        externally_processed: true,
-        ...(reference !== undefined ? { external_reference: reference } : {}),
-      })
+      const patch = { externally_processed: true, ...(reference !== undefined ? { external_reference: reference } : {}) }
+      const { ticket } = await client.tickets.update(id, patch, call)
       if (parsed.switches.has('json')) out(JSON.stringify(ticket, null, 2))
       else out(`Marked ${ticket.id} processed${ticket.external_reference ? ` (external_reference ${ticket.external_reference})` : ''}`)
       return EXIT_OK
     }
+    case 'events':
+      return runEvents(args, env, io)
     default:
       throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`)
   }
@@ -221,6 +161,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
           'or set TICKETS_ALLOW_INSECURE_HTTP=1 (or pass --allow-insecure-http) if you really mean it\n',
       )
       return EXIT_USAGE
+    }
+    if (io.signal?.aborted && error === io.signal.reason) {
+      io.stderr('tickets-client: interrupted\n')
+      return EXIT_FAILURE
     }
     if (error instanceof UsageError) {
       io.stderr(`tickets-client: ${error.message}\n${argv.length === 0 ? `${USAGE}\n` : ''}`)

@@ -2,6 +2,7 @@
 // tickets → processing loop.
 import { CancelReasonsResource, OutsourcesResource } from './catalogue.js'
 import { InsecureBaseUrlError } from './errors.js'
+import { EventsResource } from './events.js'
 import { processTickets, type ProcessTicketsOptions, type ProcessTicketsResult } from './process.js'
 import { AuthorizedSender, TicketsResource } from './tickets.js'
 import type { RateLimitState } from './ratelimit.js'
@@ -47,6 +48,11 @@ export interface TicketsClient {
   readonly cancelReasons: CancelReasonsResource
   /** The tickets your provider outsourced to partners: list (filtered), get, iterate. */
   readonly outsources: OutsourcesResource
+  /**
+   * Your provider's events feed: `list` (one page), `iterate` (every event until caught up),
+   * `follow` (forever, long-polling, surviving restarts).
+   */
+  readonly events: EventsResource
   /** The integration loop: see ProcessTicketsOptions and the README. */
   processTickets(options: ProcessTicketsOptions): Promise<ProcessTicketsResult>
   /** The current access token (fetched if needed): its scopes and expiry. */
@@ -117,6 +123,7 @@ export function createTicketsClient(options: TicketsClientOptions): TicketsClien
     tickets,
     cancelReasons: new CancelReasonsResource(sender),
     outsources: new OutsourcesResource(sender),
+    events: new EventsResource(sender, transport),
     processTickets: (processOptions) => processTickets(tickets, tokens, processOptions),
     token: (tokenOptions = {}) => tokens.get(tokenOptions.signal),
     get rateLimit() {

@@ -80,6 +80,29 @@ export class UnexpectedResponseError extends TicketsApiError {
 }
 
 /**
+ * 410 `events-expired` from the events feed: the `after_id` you resumed from is older than the
+ * feed keeps (30 days by default), so events after it may already be gone. Nothing can fill that
+ * gap from the feed, and `follow` never skips past it on its own: resynchronise from the ticket
+ * lists (e.g. `tickets.iterate({ updated_after })`), then follow again from the newest event
+ * (`occurred_after` set to when the resynchronisation began).
+ */
+export class EventsExpiredError extends TicketsApiError {
+  override name = 'EventsExpiredError'
+  /** The event id the feed no longer knows. */
+  readonly afterId: string | undefined
+
+  constructor(init: ApiErrorInit, afterId: string | undefined) {
+    super(
+      init,
+      `${init.method} ${pathOf(init.url)} answered 410 events-expired: events after ${afterId ?? 'the given after_id'} are past the ` +
+        "feed's retention and may be gone; resynchronise from the ticket lists, then follow the feed again" +
+        (init.requestId ? ` (request id ${init.requestId})` : ''),
+    )
+    this.afterId = afterId
+  }
+}
+
+/**
  * The API answered with a redirect (3xx). The client never follows one: the request carries the
  * client secret or a bearer token, and a redirect would hand them to wherever Location points.
  * A redirect means the baseUrl is wrong (http instead of https, a moved host, a missing or extra

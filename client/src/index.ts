@@ -1,7 +1,26 @@
 // tickets-api-client: a typed client for the partner Tickets API. No runtime dependencies:
 // the global fetch, AbortSignal and URLSearchParams, on Node 20+ and in browsers.
 export { createTicketsClient, CLIENT_VERSION, isLoopbackHost, type TicketsClient, type TicketsClientOptions } from './client.js'
-export { InsecureBaseUrlError, TicketsApiError, TicketsNetworkError, TicketsRedirectError, UnexpectedResponseError } from './errors.js'
+export {
+  EventsExpiredError,
+  InsecureBaseUrlError,
+  TicketsApiError,
+  TicketsNetworkError,
+  TicketsRedirectError,
+  UnexpectedResponseError,
+} from './errors.js'
+export type { EventPage, EventsCallOptions, EventsResource, IterateEventsOptions } from './events.js'
+export type { EventsFilter, EventsQuery, EventTypeFilter, FeedEventType, ListEventsParams } from './events-query.js'
+export type { FollowOptions, FollowRetry } from './follow.js'
+export {
+  verifyWebhook,
+  DEFAULT_TOLERANCE_SECONDS,
+  type VerifyWebhookOptions,
+  type WebhookPayload,
+  type WebhookTestEvent,
+} from './webhook.js'
+export { WebhookVerificationError, type WebhookFailureReason } from './webhook-error.js'
+export type { WebhookHeaders } from './webhook-headers.js'
 export type { HandlerResult, ProcessFailure, ProcessTicketsOptions, ProcessTicketsResult, TicketFilter } from './process.js'
 export { encodeListQuery, type ListTicketsParams, type SortBy, type SortDirection, type SortField } from './query.js'
 export type { CallOptions, HistoryOptions, IterateOptions, TicketsResource, TicketWithEtag, TicketWrite, UpdateOptions } from './tickets.js'
@@ -18,6 +37,10 @@ export {
   type CancelReason,
   type CancelReasonList,
   type CancelTicket,
+  type EndpointDisabledEvent,
+  type EventFeed,
+  type EventFeedQuery,
+  type FeedEvent,
   type CloseTicket,
   type JoinTicket,
   type NewTicket,

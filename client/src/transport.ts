@@ -36,6 +36,11 @@ export interface HttpRequest {
   body?: string
   signal?: AbortSignal | undefined
   /**
+   * How long the server was asked to hold this request (a long poll's `wait`), in milliseconds:
+   * added to the per-attempt time limit, so that a request held on purpose does not time out.
+   */
+  heldMs?: number
+  /**
    * Whether sending the request twice is harmless, so that it may be retried. Default: true for
    * GET and PATCH (a ticket patch sets absolute values), and for a POST only when it carries an
    * Idempotency-Key (the server answers a repeat with the first answer instead of acting twice).
@@ -132,7 +137,8 @@ export class Transport {
 
   /** Sends the request, retrying what is safe to retry; resolves with whatever status came last. */
   async send(request: HttpRequest): Promise<HttpResponse> {
-    const { retry, timeoutMs } = this.options
+    const { retry } = this.options
+    const timeoutMs = this.options.timeoutMs + (request.heldMs ?? 0)
     const url = this.options.baseUrl + request.path
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...request.headers }
     if (this.options.userAgent) headers['user-agent'] = this.options.userAgent
@@ -193,8 +199,13 @@ export class Transport {
     }
   }
 
-  /** Full jitter: a uniform wait between 0 and base·2^(attempt-1), capped. */
-  private backoff(attempt: number): number {
+  /** Waits `ms` (the client's `sleep`), rejecting with the signal's reason when it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.options.sleep(ms, signal)
+  }
+
+  /** Full jitter: a uniform wait between 0 and base·2^(attempt-1), capped at maxDelayMs. */
+  backoff(attempt: number): number {
     const { baseDelayMs, maxDelayMs } = this.options.retry
     return Math.floor(this.options.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)))
   }

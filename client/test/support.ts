@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Scope } from '../../src/contract/oauth.js'
 import type { Store } from '../../src/store/store.js'
 import { createClient, createTestApp } from '../../test/support/api.js'
-import { openTestStore, type TestStore } from '../../test/support/stores.js'
+import { openTestStore, type StoreKind, type TestStore } from '../../test/support/stores.js'
 
 export interface ManualClock {
   now: () => Date
@@ -38,28 +38,52 @@ export interface LiveApi {
   clock: ManualClock
   /** Credentials of a new API client of `providerId`. */
   credentials(providerId: string, scopes?: Scope[]): Promise<{ clientId: string; clientSecret: string }>
+  /** Stops the server as a deploy would (held long polls answer, connections close); the store stays open. */
+  stop(): Promise<void>
+  /** Serves a new app on the same store, at the same address (after stop). */
+  start(): Promise<void>
   close(): Promise<void>
 }
 
-/** Opens an embedded store and serves the app on 127.0.0.1 (call from beforeAll). */
-export async function startLiveApi(seed?: (store: Store) => Promise<void>): Promise<LiveApi> {
-  const opened: TestStore = await openTestStore('embedded')
+/** Opens a store (embedded unless told) and serves the app on 127.0.0.1 (call from beforeAll). */
+export async function startLiveApi(seed?: (store: Store) => Promise<void>, options: { kind?: StoreKind } = {}): Promise<LiveApi> {
+  const opened: TestStore = await openTestStore(options.kind ?? 'embedded')
   await seed?.(opened.store)
   const clock = manualClock()
-  const app = await createTestApp(opened.store, { clock: clock.now })
+  let app: FastifyInstance | undefined = await createTestApp(opened.store, { clock: clock.now })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   return {
     store: opened.store,
-    app,
+    get app() {
+      if (!app) throw new Error('the server is stopped')
+      return app
+    },
     baseUrl: `http://127.0.0.1:${port}`,
     clock,
     async credentials(providerId, scopes) {
       const { clientId, secret } = await createClient(opened.store, providerId, scopes)
       return { clientId, clientSecret: secret }
     },
+    async stop() {
+      if (!app) return
+      const closing = app.close()
+      // As `tickets serve` drains: a connection still open after a moment (a held poll that
+      // answered after the server stopped accepting, then stayed kept-alive) is cut, as the
+      // process exiting would cut it.
+      const deadline = setTimeout(() => app?.server.closeAllConnections(), 500)
+      await closing
+      clearTimeout(deadline)
+      app = undefined
+    },
+    async start() {
+      if (app) throw new Error('the server is running')
+      const next = await createTestApp(opened.store, { clock: clock.now })
+      await next.listen({ port, host: '127.0.0.1' })
+      app = next
+    },
     async close() {
-      await app.close()
+      await app?.close()
       await opened.dispose()
     },
   }
