@@ -8,6 +8,7 @@ import type { CancelReasonStore, OutsourceStore, TicketHistoryStore } from '../s
 import type { LedgerStore } from '../store/ticket-ledger.js'
 import type { StateViewStore } from '../store/state-views.js'
 import type { EventFeedStore } from '../store/event-feed.js'
+import type { FeedEndStore } from '../store/feed-end.js'
 
 export type AppStore = TicketReads &
   StateViewStore &
@@ -16,5 +17,6 @@ export type AppStore = TicketReads &
   OutsourceStore &
   TicketHistoryStore &
   EventFeedStore &
+  FeedEndStore &
   ClientStore &
   StoreHealth

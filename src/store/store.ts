@@ -13,6 +13,7 @@ import type { CancelReasonStore, OutsourceStore, PartnershipStore, TicketHistory
 import type { LedgerStore } from './ticket-ledger.js'
 import type { StateViewStore } from './state-views.js'
 import type { EventFeedStore } from './event-feed.js'
+import type { FeedEndStore } from './feed-end.js'
 
 export interface Store
   extends
@@ -24,6 +25,7 @@ export interface Store
     PartnershipStore,
     TicketHistoryStore,
     EventFeedStore,
+    FeedEndStore,
     TicketTransfer,
     ClientStore,
     SigningKeyStore,
