@@ -25,6 +25,9 @@ export interface Config {
   shutdownTimeoutMs: number
   metricsPort: number | undefined
   eventRetentionDays: number
+  streamMaxSeconds: number
+  streamHeartbeatSeconds: number
+  streamsPerClient: number
 }
 
 type Key = keyof Config
@@ -200,6 +203,21 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
     env: 'TICKETS_EVENT_RETENTION_DAYS',
     why: '30 days of events in the feed: a consumer away for weeks still resumes from its last id; one away longer gets 410 events-expired and resynchronises from the ticket lists. Purged hourly.',
     parse: integer(1, 36_500, 30),
+  },
+  streamMaxSeconds: {
+    env: 'TICKETS_STREAM_MAX_SECONDS',
+    why: '300: a live stream (SSE) ends after 80–100 % of this and the client resumes with Last-Event-ID, so deploys and proxies that drop connections silently never strand a partner for long.',
+    parse: integer(5, 86_400, 300),
+  },
+  streamHeartbeatSeconds: {
+    env: 'TICKETS_STREAM_HEARTBEAT_SECONDS',
+    why: '15: a `: keep-alive` comment this often keeps live streams open through proxies that close connections idle for 30–60 s.',
+    parse: integer(1, 300, 15),
+  },
+  streamsPerClient: {
+    env: 'TICKETS_STREAMS_PER_CLIENT',
+    why: '10 live streams (SSE and websocket together) per API client (0: unlimited): a consumer needs one; more is a leak or a reconnect loop.',
+    parse: integer(0, 100_000, 10),
   },
 }
 

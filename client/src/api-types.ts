@@ -1234,6 +1234,7 @@ export const OPERATIONS = {
   listCancelledTickets: { method: 'GET', path: '/v2/tickets/cancelled-tickets' },
   getCancelledTicket: { method: 'GET', path: '/v2/tickets/cancelled-tickets/{ticket-id}' },
   listEvents: { method: 'GET', path: '/v2/system/events' },
+  streamEvents: { method: 'GET', path: '/v2/system/events/stream' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },

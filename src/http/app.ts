@@ -21,6 +21,9 @@ import { countResponses } from '../observability/http-metrics.js'
 import { serverOptions, type ServerLimits } from './server-options.js'
 import { requestSerializers } from '../observability/log-redaction.js'
 import { EventHub } from '../events/event-hub.js'
+import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from '../events/stream-settings.js'
+import { StreamTails } from '../events/stream-tails.js'
+import { ClientStreams } from '../limits/client-streams.js'
 
 export interface AppOptions {
   store: AppStore
@@ -47,6 +50,8 @@ export interface AppOptions {
   hub?: EventHub
   /** How many days the events feed keeps (default 30). */
   eventRetentionDays?: number
+  /** Live streams' lifetime, heartbeat and limits (defaults in events/stream-settings.ts). */
+  streams?: Partial<StreamSettings>
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -103,6 +108,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before the server waits for requests in flight: held long polls answer now, not at the deadline.
   const stopping = new AbortController()
   app.addHook('preClose', async () => stopping.abort())
+  const streamSettings: StreamSettings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams }
+  const tails = new StreamTails(options.store, hub, {
+    capacity: streamSettings.ringSize,
+    onError: (error) => log?.warn({ err: error }, 'a live stream’s shared tail could not read the feed; retrying'),
+  })
+  app.addHook('onClose', async () => tails.close())
   const context: AppContext = {
     store: options.store,
     tokens: new TokenService(keyring, clock),
@@ -115,6 +126,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hub,
     stopping: stopping.signal,
     eventRetentionDays: options.eventRetentionDays ?? 30,
+    tails,
+    streams: new ClientStreams(streamSettings.perClient),
+    streamSettings,
   }
   app.addHook('onClose', () => context.rateLimits.close())
   if (options.metrics) countResponses(app, options.metrics)

@@ -16,6 +16,7 @@ import { registerCancelReasonRoutes } from './routes/cancel-reasons.js'
 import { registerOutsourceRoutes } from './routes/outsources.js'
 import { registerStateCollectionRoutes } from './routes/state-collections.js'
 import { registerSystemEventRoutes } from './routes/system-events.js'
+import { registerEventStreamRoute } from './routes/event-stream.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -40,6 +41,7 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     registerOutsourceRoutes(tickets, context)
     registerStateCollectionRoutes(tickets, context)
     registerSystemEventRoutes(tickets, context)
+    registerEventStreamRoute(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {
