@@ -27,8 +27,9 @@ export interface SseSessionOptions {
   /** After this event (undefined: before every event), or at the tail's end. */
   start: { after: string | undefined } | 'tail'
   settings: StreamSettings
-  /** The latest the stream may last until (the access token's expiry), in ms since the epoch. */
+  /** The latest the stream may last until (the access token's expiry), in ms since the epoch (of `now`, the app's clock). */
   endsBy: number | undefined
+  now: () => number
   /** Aborted when the server stops: the stream ends at once. */
   stopping: AbortSignal
   slot: SuspendableSlot | undefined
@@ -70,7 +71,7 @@ export function openSseSession(options: SseSessionOptions): Readable {
   write(retryFrame(settings.retryMs))
   if (options.start === 'tail') announce(follower.position ?? START_OF_FEED)
   const heartbeat = setInterval(() => write(commentFrame('keep-alive')), settings.heartbeatMs)
-  const lifetimeMs = Math.min(streamLifetimeMs(settings), options.endsBy === undefined ? Infinity : options.endsBy - Date.now())
+  const lifetimeMs = Math.min(streamLifetimeMs(settings), options.endsBy === undefined ? Infinity : options.endsBy - options.now())
   const lifetime = setTimeout(end, Math.max(0, lifetimeMs))
   options.stopping.addEventListener('abort', end, { once: true })
   if (options.stopping.aborted) end()

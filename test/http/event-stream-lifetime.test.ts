@@ -101,6 +101,7 @@ describeEachStore('live streams end and resume', (ctx) => {
 })
 
 describe('live streams and the server’s limits', () => {
+  let offset = 0
   let testStore: TestStore
   let app: FastifyInstance
   let base: string
@@ -113,6 +114,8 @@ describe('live streams and the server’s limits', () => {
       // Timeouts sized for ordinary requests, far shorter than the stream's life.
       server: { requestTimeoutMs: 1_000, headersTimeoutMs: 1_000, keepAliveTimeoutMs: 1_000, maxConnections: 100 },
       streams: { heartbeatMs: 200, maxMs: 60_000 },
+      // A clock the test can move forward, to bring a token close to its expiry.
+      clock: () => new Date(Date.now() + offset),
     })
     base = await listen(app)
     token = await tokenFor(app, testStore.store, PROVIDER_B, ['tickets:read'])
@@ -130,6 +133,21 @@ describe('live streams and the server’s limits', () => {
       await stream.until((blocks) => blocks.filter((b) => b.comments.includes('keep-alive')).length > beats, 2_000)
     } finally {
       stream.close()
+    }
+  })
+
+  it('ends a stream when its access token expires', async () => {
+    const expiring = await tokenFor(app, testStore.store, PROVIDER_B, ['tickets:read'])
+    // Tokens last an hour: one second before the end, the stream lasts one second.
+    offset = 3_599_000
+    try {
+      const stream = await openRaw(`${base}${STREAM}`, bearer(expiring))
+      const startedAt = Date.now()
+      expect(await stream.ended(5_000)).toBe(true)
+      expect(Date.now() - startedAt).toBeLessThan(2_500)
+      expect(stream.blocks().at(-1)).toEqual({ comments: ['the server ends this stream: reconnect with Last-Event-ID to resume'] })
+    } finally {
+      offset = 0
     }
   })
 

@@ -86,6 +86,7 @@ export function registerEventStreamRoute(app: FastifyInstance, context: AppConte
       start: query.start.at === 'end' ? 'tail' : { after: query.start.afterId },
       settings: context.streamSettings,
       endsBy: token === undefined ? undefined : tokenExpiresAt(token),
+      now: () => context.clock().getTime(),
       stopping: context.stopping,
       slot: request.clientSlot,
       log: request.log,
