@@ -1236,6 +1236,7 @@ export const OPERATIONS = {
   listEvents: { method: 'GET', path: '/v2/system/events' },
   streamEvents: { method: 'GET', path: '/v2/system/events/stream' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
+  eventsWebsocket: { method: 'GET', path: '/wssprd' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },
 } as const

@@ -17,6 +17,7 @@ import { registerOutsourceRoutes } from './routes/outsources.js'
 import { registerStateCollectionRoutes } from './routes/state-collections.js'
 import { registerSystemEventRoutes } from './routes/system-events.js'
 import { registerEventStreamRoute } from './routes/event-stream.js'
+import { registerEventsWebsocketRoute } from './routes/events-websocket.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -62,6 +63,7 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     )
     registerOAuthRoutes(oauth, context)
   })
+  await registerEventsWebsocketRoute(app, context)
   registerHealthRoutes(app, context)
   registerDocsRoutes(app, routes)
   return routes
