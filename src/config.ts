@@ -26,6 +26,9 @@ export interface Config {
   metricsPort: number | undefined
   eventRetentionDays: number
   webhooksAllowPrivate: boolean
+  streamMaxSeconds: number
+  streamHeartbeatSeconds: number
+  streamsPerClient: number
 }
 
 type Key = keyof Config
@@ -210,6 +213,21 @@ const SETTINGS: { [K in Key]: Setting<K> } = {
       if (raw === 'true') return true
       throw new Invalid('must be true or false')
     },
+  },
+  streamMaxSeconds: {
+    env: 'TICKETS_STREAM_MAX_SECONDS',
+    why: '300: a live stream (SSE) ends after 80–100 % of this and the client resumes with Last-Event-ID, so deploys and proxies that drop connections silently never strand a partner for long.',
+    parse: integer(5, 86_400, 300),
+  },
+  streamHeartbeatSeconds: {
+    env: 'TICKETS_STREAM_HEARTBEAT_SECONDS',
+    why: '15: a `: keep-alive` comment this often keeps live streams open through proxies that close connections idle for 30–60 s.',
+    parse: integer(1, 300, 15),
+  },
+  streamsPerClient: {
+    env: 'TICKETS_STREAMS_PER_CLIENT',
+    why: '10 live streams (SSE and websocket together) per API client (0: unlimited): a consumer needs one; more is a leak or a reconnect loop.',
+    parse: integer(0, 100_000, 10),
   },
 }
 

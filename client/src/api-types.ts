@@ -1472,7 +1472,9 @@ export const OPERATIONS = {
   testWebhookEndpoint: { method: 'POST', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/test' },
   listWebhookDeliveries: { method: 'GET', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/deliveries' },
   recoverWebhookEndpoint: { method: 'POST', path: '/v2/system/webhook-endpoints/{webhook-endpoint-id}/recover' },
+  streamEvents: { method: 'GET', path: '/v2/system/events/stream' },
   issueToken: { method: 'POST', path: '/oauth2/token' },
+  eventsWebsocket: { method: 'GET', path: '/wssprd' },
   health: { method: 'GET', path: '/healthz' },
   ready: { method: 'GET', path: '/readyz' },
 } as const

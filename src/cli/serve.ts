@@ -71,6 +71,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       hub,
       eventRetentionDays: config.eventRetentionDays,
       webhooks: { allowPrivate: config.webhooksAllowPrivate },
+      streams: {
+        maxMs: config.streamMaxSeconds * 1000,
+        heartbeatMs: config.streamHeartbeatSeconds * 1000,
+        perClient: config.streamsPerClient,
+      },
     }).catch((error: unknown) => {
       throw error instanceof SigningKeyError ? new StartupError(error.message) : error
     })

@@ -14,7 +14,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(FEED_EVENT_TYPES)
 const KNOWN_PREFIXES: ReadonlySet<string> = new Set(FEED_TYPE_PREFIXES)
 
 /** An exact known type or a known prefix form (`tickets.ticket.*`); anything else lists the valid ones. */
-function parseEventType(raw: string): string {
+export function parseEventType(raw: string): string {
   if (KNOWN_TYPES.has(raw) || KNOWN_PREFIXES.has(raw)) return raw
   throw new FieldError(
     `is not a known event type; use one of ${FEED_EVENT_TYPES.join(', ')}, or a prefix form: ${FEED_TYPE_PREFIXES.join(', ')}`,
@@ -71,15 +71,23 @@ export interface EventFeedQuery {
   echo: Record<string, unknown>
 }
 
-export function parseEventFeedQuery(queryString: string): EventFeedQuery {
-  const { values, echo } = parseCollectionQuery(queryString, EVENT_FEED_QUERY)
+/** The store's filter for the parsed `type`, `ticket_id` and `occurred_after` (the live stream shares it). */
+export function feedFilterOf(values: {
+  type?: string[] | undefined
+  ticket_id?: string | undefined
+  occurred_after?: string | undefined
+}): FeedFilter {
   const types = values.type ?? []
-  const filter: FeedFilter = {
+  return {
     ...(types.some((t) => !t.endsWith('*')) ? { types: types.filter((t) => !t.endsWith('*')) } : {}),
     // `tickets.ticket.*` → the prefix `tickets.ticket.` (the dot kept: `tickets.ticketing` is not in it).
     ...(types.some((t) => t.endsWith('*')) ? { typePrefixes: types.filter((t) => t.endsWith('*')).map((t) => t.slice(0, -1)) } : {}),
     ...(values.ticket_id !== undefined ? { ticketId: values.ticket_id } : {}),
     ...(values.occurred_after !== undefined ? { occurredAfter: values.occurred_after } : {}),
   }
-  return { afterId: values.after_id, limit: values.limit!, filter, waitMs: values.wait! * 1000, echo }
+}
+
+export function parseEventFeedQuery(queryString: string): EventFeedQuery {
+  const { values, echo } = parseCollectionQuery(queryString, EVENT_FEED_QUERY)
+  return { afterId: values.after_id, limit: values.limit!, filter: feedFilterOf(values), waitMs: values.wait! * 1000, echo }
 }

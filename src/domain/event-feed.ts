@@ -18,8 +18,13 @@ export interface EventFeedDeps {
   retentionDays: number
 }
 
-function unknownAfterId(afterId: string, deps: EventFeedDeps): AppError {
-  const errors = [{ in: 'query' as const, name: 'after_id', detail: 'names no event of your provider' }]
+/** The problem for a position the store does not know; `from` names where it came from (the stream's Last-Event-ID too). */
+export function unknownAfterId(
+  afterId: string,
+  deps: Pick<EventFeedDeps, 'clock' | 'retentionDays'>,
+  from: { in: 'query' | 'header'; name: string } = { in: 'query', name: 'after_id' },
+): AppError {
+  const errors = [{ ...from, detail: 'names no event of your provider' }]
   const cutoff = retentionCutoff(deps.clock(), deps.retentionDays)
   if (ulidTime(afterId) < cutoff.getTime())
     return new AppError(
@@ -28,7 +33,7 @@ function unknownAfterId(afterId: string, deps: EventFeedDeps): AppError {
         'Resynchronise from the ticket lists, then follow the feed again with occurred_after set to when you began.',
       { errors },
     )
-  return new AppError('unknown-after-id', `after_id ${afterId} names no event of your provider; page with an id the feed gave you.`, {
+  return new AppError('unknown-after-id', `${from.name} ${afterId} names no event of your provider; page with an id the feed gave you.`, {
     errors,
   })
 }

@@ -10,6 +10,7 @@ import type { LedgerStore } from '../store/ticket-ledger.js'
 import type { StateViewStore } from '../store/state-views.js'
 import type { EventFeedStore } from '../store/event-feed.js'
 import type { WebhookEndpointStore } from '../store/webhook-store.js'
+import type { FeedEndStore } from '../store/feed-end.js'
 
 export type AppStore = TicketReads &
   StateViewStore &
@@ -18,6 +19,7 @@ export type AppStore = TicketReads &
   OutsourceStore &
   TicketHistoryStore &
   EventFeedStore &
+  FeedEndStore &
   ClientStore &
   WebhookEndpointStore &
   StoreHealth

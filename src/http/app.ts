@@ -24,6 +24,9 @@ import { requestSerializers } from '../observability/log-redaction.js'
 import { EventHub } from '../events/event-hub.js'
 import { WebhookSender } from '../webhooks/sender.js'
 import type { ResolveHost } from '../webhooks/url-policy.js'
+import { DEFAULT_STREAM_SETTINGS, type StreamSettings } from '../events/stream-settings.js'
+import { StreamTails } from '../events/stream-tails.js'
+import { ClientStreams } from '../limits/client-streams.js'
 
 export interface AppOptions {
   store: AppStore
@@ -56,6 +59,8 @@ export interface AppOptions {
    * Secrets are encrypted with `keyring.encryptionKey`.
    */
   webhooks?: { allowPrivate: boolean; resolve?: ResolveHost; timeoutMs?: number }
+  /** Live streams' lifetime, heartbeat and limits (defaults in events/stream-settings.ts). */
+  streams?: Partial<StreamSettings>
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -114,6 +119,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Every held long poll listens to it: thousands are normal, not a leak.
   setMaxListeners(0, stopping.signal)
   app.addHook('preClose', async () => stopping.abort())
+  const streamSettings: StreamSettings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams }
+  const tails = new StreamTails(options.store, hub, {
+    capacity: streamSettings.ringSize,
+    onError: (error) => log?.warn({ err: error }, 'a live stream’s shared tail could not read the feed; retrying'),
+  })
+  app.addHook('onClose', async () => tails.close())
   const context: AppContext = {
     store: options.store,
     tokens: new TokenService(keyring, clock),
@@ -127,6 +138,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     stopping: stopping.signal,
     eventRetentionDays: options.eventRetentionDays ?? 30,
     webhooks: webhookManagement(options, clock),
+    tails,
+    streams: new ClientStreams(streamSettings.perClient),
+    streamSettings,
   }
   app.addHook('onClose', async () => context.webhooks.sender.close())
   app.addHook('onClose', () => context.rateLimits.close())

@@ -2,6 +2,9 @@
 // Kept apart from app.ts so that routes can name it without importing the app that imports them.
 import type { TokenService } from '../auth/tokens.js'
 import type { EventHub } from '../events/event-hub.js'
+import type { StreamSettings } from '../events/stream-settings.js'
+import type { StreamTails } from '../events/stream-tails.js'
+import type { ClientStreams } from '../limits/client-streams.js'
 import type { ClientConcurrency } from '../limits/client-concurrency.js'
 import type { WebhookManagement } from '../webhooks/endpoints.js'
 import type { AppStore } from './app-store.js'
@@ -22,4 +25,9 @@ export interface AppContext {
   /** TICKETS_EVENT_RETENTION_DAYS: an after_id older than this is 410 events-expired. */
   eventRetentionDays: number
   webhooks: WebhookManagement
+  /** The providers' shared tails that live streams (SSE and websocket) follow. */
+  tails: StreamTails
+  /** Live streams open per API client. */
+  streams: ClientStreams
+  streamSettings: StreamSettings
 }

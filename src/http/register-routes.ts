@@ -18,6 +18,8 @@ import { registerStateCollectionRoutes } from './routes/state-collections.js'
 import { registerSystemEventRoutes } from './routes/system-events.js'
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js'
 import { registerWebhookActionRoutes } from './routes/webhook-actions.js'
+import { registerEventStreamRoute } from './routes/event-stream.js'
+import { registerEventsWebsocketRoute } from './routes/events-websocket.js'
 import './route-config.js'
 
 /** Registers the routes and returns them as recorded (complete once the app is ready). */
@@ -44,6 +46,7 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     registerSystemEventRoutes(tickets, context)
     registerWebhookEndpointRoutes(tickets, context)
     registerWebhookActionRoutes(tickets, context)
+    registerEventStreamRoute(tickets, context)
   })
   await app.register(async (oauth) => {
     oauth.addHook('onRoute', (route) => {
@@ -64,6 +67,7 @@ export async function registerRoutes(app: FastifyInstance, context: AppContext):
     )
     registerOAuthRoutes(oauth, context)
   })
+  await registerEventsWebsocketRoute(app, context)
   registerHealthRoutes(app, context)
   registerDocsRoutes(app, routes)
   return routes

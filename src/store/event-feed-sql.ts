@@ -16,7 +16,7 @@ import type { EventFeedStore, FeedFilter, FeedPage, FeedRead, NewProviderEvent }
 import type { ProviderScope } from './provider-scope.js'
 
 /** The fence: the oldest transaction still running, as of this statement's snapshot. */
-const FENCE = sql`pg_snapshot_xmin(pg_current_snapshot())`
+export const FENCE = sql`pg_snapshot_xmin(pg_current_snapshot())`
 
 function filterConditions(filter: FeedFilter): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = []

@@ -17,6 +17,7 @@ import { sqlLedgerStore } from './ticket-ledger-sql.js'
 import { lifecycleReads } from './lifecycle-reads-sql.js'
 import { stateViewsSql } from './state-views-sql.js'
 import { eventFeedSql } from './event-feed-sql.js'
+import { feedEndSql } from './feed-end-sql.js'
 import { EventCommits } from './event-commits.js'
 import { CommitPublisher, decodeCommits, EVENTS_CHANNEL } from './event-notify.js'
 import { webhookEndpointsSql } from './webhook-endpoints-sql.js'
@@ -75,6 +76,7 @@ export function createSqlStore(kind: StoreKind, db: Db, setup: SqlStoreSetup): S
     ...sqlLedgerStore(db, committed),
     ...lifecycleReads(db),
     ...eventFeedSql(db, committed),
+    ...feedEndSql(db),
     onEventsCommitted: (listener) => commits.on(listener),
     onEventsMissed: (listener) => commits.onMissed(listener),
     ...ticketTransferSql(db, { lockTimeoutMs: setup.lockTimeoutMs, vacuumAfterImport: setup.vacuumAfterImport }),

@@ -14,6 +14,7 @@ import type { LedgerStore } from './ticket-ledger.js'
 import type { StateViewStore } from './state-views.js'
 import type { EventFeedStore } from './event-feed.js'
 import type { WebhookDeliveryStore, WebhookEndpointStore } from './webhook-store.js'
+import type { FeedEndStore } from './feed-end.js'
 
 export interface Store
   extends
@@ -25,6 +26,7 @@ export interface Store
     PartnershipStore,
     TicketHistoryStore,
     EventFeedStore,
+    FeedEndStore,
     TicketTransfer,
     ClientStore,
     SigningKeyStore,

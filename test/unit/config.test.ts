@@ -28,6 +28,9 @@ const DEFAULTS: Config = {
   metricsPort: undefined,
   eventRetentionDays: 30,
   webhooksAllowPrivate: false,
+  streamMaxSeconds: 300,
+  streamHeartbeatSeconds: 15,
+  streamsPerClient: 10,
 }
 
 const SECRET = 'k'.repeat(16) + 'signing-secret-0123'
@@ -76,6 +79,9 @@ describe('loadConfig', () => {
       'TICKETS_METRICS_PORT',
       'TICKETS_EVENT_RETENTION_DAYS',
       'TICKETS_WEBHOOKS_ALLOW_PRIVATE',
+      'TICKETS_STREAM_MAX_SECONDS',
+      'TICKETS_STREAM_HEARTBEAT_SECONDS',
+      'TICKETS_STREAMS_PER_CLIENT',
     ]
     expect(loadConfig(Object.fromEntries(names.map((name) => [name, ''])))).toEqual(DEFAULTS)
   })
@@ -106,6 +112,9 @@ describe('loadConfig', () => {
       TICKETS_METRICS_PORT: '9464',
       TICKETS_EVENT_RETENTION_DAYS: '7',
       TICKETS_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      TICKETS_STREAM_MAX_SECONDS: '60',
+      TICKETS_STREAM_HEARTBEAT_SECONDS: '5',
+      TICKETS_STREAMS_PER_CLIENT: '0',
     })
     expect(config).toEqual({
       databaseUrl: 'postgres://tickets:pw@db.example:5432/tickets',
@@ -132,6 +141,9 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       eventRetentionDays: 7,
       webhooksAllowPrivate: true,
+      streamMaxSeconds: 60,
+      streamHeartbeatSeconds: 5,
+      streamsPerClient: 0,
     })
   })
 
@@ -202,12 +214,21 @@ describe('loadConfig', () => {
     expect(problems({ TICKETS_EVENT_RETENTION_DAYS: raw })).toEqual(['TICKETS_EVENT_RETENTION_DAYS must be an integer from 1 to 36500'])
   })
 
+  it.each([
+    ['TICKETS_STREAM_MAX_SECONDS', '4', 'must be an integer from 5 to 86400'],
+    ['TICKETS_STREAM_HEARTBEAT_SECONDS', '0', 'must be an integer from 1 to 300'],
+    ['TICKETS_STREAMS_PER_CLIENT', '-1', 'must be an integer from 0 to 100000'],
+  ])('refuses %s=%j', (name, raw, message) => {
+    expect(problems({ [name]: raw })).toEqual([`${name} ${message}`])
+  })
+
   it('refuses an unknown TICKETS_* variable, listing the known ones', () => {
     const known =
       'TICKETS_DATABASE_URL, TICKETS_DATA_DIR, TICKETS_LOG_LEVEL, TICKETS_SIGNING_SECRET, TICKETS_KEY_ENCRYPTION_KEY, TICKETS_POOL_SIZE, TICKETS_STATEMENT_TIMEOUT_MS, TICKETS_TRUST_PROXY, TICKETS_DEMO, ' +
       'TICKETS_RATE_LIMIT, TICKETS_TOKEN_RATE_LIMIT_PER_CLIENT, TICKETS_TOKEN_RATE_LIMIT_PER_ADDRESS, TICKETS_CLIENT_CONCURRENCY, ' +
       'TICKETS_REDIS_URL, TICKETS_REQUEST_TIMEOUT_MS, TICKETS_HEADERS_TIMEOUT_MS, TICKETS_KEEP_ALIVE_TIMEOUT_MS, TICKETS_MAX_CONNECTIONS, ' +
-      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT, TICKETS_EVENT_RETENTION_DAYS, TICKETS_WEBHOOKS_ALLOW_PRIVATE'
+      'TICKETS_SHUTDOWN_TIMEOUT_MS, TICKETS_METRICS_PORT, TICKETS_EVENT_RETENTION_DAYS, TICKETS_WEBHOOKS_ALLOW_PRIVATE, ' +
+      'TICKETS_STREAM_MAX_SECONDS, TICKETS_STREAM_HEARTBEAT_SECONDS, TICKETS_STREAMS_PER_CLIENT'
     expect(problems({ TICKETS_PORT: '80', TICKETS_DATABASE_URI: 'postgres://x' })).toEqual([
       `TICKETS_PORT is not a setting (known: ${known})`,
       `TICKETS_DATABASE_URI is not a setting (known: ${known})`,
@@ -270,6 +291,9 @@ describe('describeConfig', () => {
       ['metricsPort', 'TICKETS_METRICS_PORT', '(unset)'],
       ['eventRetentionDays', 'TICKETS_EVENT_RETENTION_DAYS', '30'],
       ['webhooksAllowPrivate', 'TICKETS_WEBHOOKS_ALLOW_PRIVATE', 'false'],
+      ['streamMaxSeconds', 'TICKETS_STREAM_MAX_SECONDS', '300'],
+      ['streamHeartbeatSeconds', 'TICKETS_STREAM_HEARTBEAT_SECONDS', '15'],
+      ['streamsPerClient', 'TICKETS_STREAMS_PER_CLIENT', '10'],
     ])
     for (const row of rows) expect(row.why.length).toBeGreaterThan(10)
   })

@@ -10,6 +10,8 @@ export interface ResponseDoc {
   schema?: TSchema
   /** Response headers, by name. */
   headers?: Record<string, TSchema>
+  /** The body's media type (default application/json), e.g. text/event-stream for a live stream. */
+  mediaType?: string
 }
 
 /** An OpenAPI parameter object whose `schema` may still be a TypeBox schema. */

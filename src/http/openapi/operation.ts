@@ -35,7 +35,7 @@ function response(described: ResponseDoc | string, schema: unknown): Json {
           ),
         }
       : {}),
-    ...(body ? { content: { 'application/json': { schema: toDocumentSchema(body) } } } : {}),
+    ...(body ? { content: { [described.mediaType ?? 'application/json']: { schema: toDocumentSchema(body) } } } : {}),
   }
 }
 
