@@ -47,6 +47,8 @@ describeEachStore('the live event stream (SSE)', (ctx) => {
     app = await createTestApp(ctx.store, {
       signingSecret: SECRET,
       streams: { heartbeatMs: 100, retryMs: 20, maxMs: 60_000, perClient: 3 },
+      // One request at a time per client: a stream that kept its slot would block every other request of its client.
+      clientConcurrency: 1,
     })
     base = await listen(app)
     a = await platformFor(app, ctx.store, PROVIDER_A, CUSTOMER_X)
@@ -119,9 +121,11 @@ describeEachStore('the live event stream (SSE)', (ctx) => {
   it('resumes from Last-Event-ID, or after_id, with the events after it; Last-Event-ID wins over after_id', async () => {
     const all = await feed()
     const [first, second, third] = all
-    const fromHeader = await openRaw(`${base}${STREAM}`, { ...bearer(reader), 'last-event-id': first!.id })
-    const fromQuery = await openRaw(`${base}${STREAM}?after_id=${second!.id}`, bearer(reader))
-    const both = await openRaw(`${base}${STREAM}?after_id=${first!.id}`, { ...bearer(reader), 'last-event-id': third!.id })
+    // A client of its own: streams closed by an earlier test may not have ended on the server yet (3 per client here).
+    const own = await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])
+    const fromHeader = await openRaw(`${base}${STREAM}`, { ...bearer(own), 'last-event-id': first!.id })
+    const fromQuery = await openRaw(`${base}${STREAM}?after_id=${second!.id}`, bearer(own))
+    const both = await openRaw(`${base}${STREAM}?after_id=${first!.id}`, { ...bearer(own), 'last-event-id': third!.id })
     try {
       const ids = async (stream: typeof fromHeader, count: number) =>
         eventsOf(await stream.until((b) => eventsOf(b).length >= count)).map((b) => b.id)
@@ -141,7 +145,8 @@ describeEachStore('the live event stream (SSE)', (ctx) => {
     const cases = ['type=tickets.ticket.created,tickets.ticket.cancelled', 'type=tickets.ticket.*', `ticket_id=${ticket}`]
     for (const query of cases) {
       const expected = await feed(`&${query}`)
-      const stream = await openRaw(`${base}${STREAM}?${query}&after_id=${START_OF_FEED}`, bearer(reader))
+      const own = await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])
+      const stream = await openRaw(`${base}${STREAM}?${query}&after_id=${START_OF_FEED}`, bearer(own))
       try {
         const got = eventsOf(await stream.until((b) => eventsOf(b).length >= expected.length))
         expect(
@@ -153,7 +158,10 @@ describeEachStore('the live event stream (SSE)', (ctx) => {
       }
     }
     // Live events are filtered in memory the same way.
-    const live = await openRaw(`${base}${STREAM}?type=tickets.ticket.closed`, bearer(reader))
+    const live = await openRaw(
+      `${base}${STREAM}?type=tickets.ticket.closed`,
+      bearer(await tokenFor(app, ctx.store, PROVIDER_A, ['tickets:read'])),
+    )
     try {
       await live.until((b) => b.some((block) => block.event === 'stream.position'))
       const other = await a.create()
