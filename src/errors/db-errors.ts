@@ -50,6 +50,9 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
         headers: { 'retry-after': RETRY_AFTER_SECONDS },
       })
     if (code === '55P03') return unavailable('The ticket store is busy (a lock was not granted in time); try again shortly.')
+    // A deadlock or serialization failure that outlasted the ledger's own retries: contention, not a bug.
+    if (code === '40P01' || code === '40001')
+      return unavailable('The ticket store is busy (concurrent changes collided); try again shortly.')
     if (code.startsWith('08') || code.startsWith('58') || SERVER_TROUBLE.has(code))
       return unavailable('The ticket store is temporarily unavailable; try again shortly.')
     if (code.startsWith('22')) return new AppError('invalid-value', 'A value in the request is outside what the ticket store can hold.')

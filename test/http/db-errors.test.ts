@@ -20,6 +20,8 @@ describe('fromDatabaseError', () => {
     ['58030', 'I/O error'],
     ['58P01', 'undefined file'],
     ['55P03', 'lock not available'],
+    ['40P01', 'deadlock detected (after the ledger’s retries)'],
+    ['40001', 'serialization failure (after the ledger’s retries)'],
   ])('maps SQLSTATE %s (%s) to 503 store-unavailable with Retry-After', (code) => {
     const error = fromDatabaseError(pgError(code))
     expect(error?.slug).toBe('store-unavailable')
