@@ -112,6 +112,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     dispatcher.start()
   } catch (error) {
     await dispatcher?.stop().catch(() => undefined)
+    await purge?.stop().catch(() => undefined)
     await metricsServer?.close().catch(() => undefined)
     await app?.close().catch(() => undefined)
     hub.close()
