@@ -11,6 +11,8 @@ export interface Operation {
   /** The ticket (get and patch operations). */
   ticketId?: string
   body?: string
+  /** A page of the events feed (bench/feed.ts). */
+  feed?: { afterId: string; limit: number }
   /** A lifecycle transition: valid once per ticket, so the list is consumed, never replayed. */
   consumes?: boolean
 }

@@ -13,6 +13,7 @@ import { loadNow, machineInfo } from './machine.js'
 import { renderReport } from './report.js'
 import { find, summarize, type ResultRow } from './results.js'
 import { buildOperations, CURVE_SCENARIOS, MAIN_SCENARIOS, SCENARIO_NAMES } from './scenarios.js'
+import { FEED_SCENARIO, feedOperations } from './feed.js'
 import { hasLifecycle, isTransition, LIFECYCLE_SCENARIOS, transitionOperations } from './lifecycle.js'
 import { PROFILE_DIR, providerTokens, startServer, type RunningServer } from './server.js'
 import { measureSql } from './sql-load.js'
@@ -121,7 +122,9 @@ try {
                   needed: Math.ceil((options.warmup + options.duration) * options.poolRate) + 3,
                   log,
                 })
-              : buildOperations(scenario, target.meta, options.seed)
+              : scenario === FEED_SCENARIO
+                ? await feedOperations({ server, tokens, meta: target.meta, seed: options.seed, log })
+                : buildOperations(scenario, target.meta, options.seed)
             const load = {
               server,
               tokens,

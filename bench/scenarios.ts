@@ -3,6 +3,7 @@
 // dataset's skew (half of them go to the big provider) unless a scenario targets the big one.
 import { seededRandom } from '../src/demo/generate-tickets.js'
 import type { DatasetMeta, ProviderSample } from './dataset.js'
+import { FEED_EVENTS_NEEDED, FEED_PAGE, FEED_PATH, FEED_SCENARIO } from './feed.js'
 import { createOperation, LIFECYCLE_SCENARIOS, TRANSITIONS } from './lifecycle.js'
 import { TICKETS_PATH, type Operation } from './operation.js'
 
@@ -128,6 +129,7 @@ export const MAIN_SCENARIOS = [
   'deep-offset',
   'patch-processed',
   ...LIFECYCLE_SCENARIOS,
+  FEED_SCENARIO,
   'mixed',
 ]
 export const CURVE_SCENARIOS = ['list-default', 'poll', 'count-closed', 'deep-offset', 'get-by-id']
@@ -136,8 +138,9 @@ const TRANSITION_DESCRIPTIONS: Record<string, string> = {
   join: `POST …/{id}/join with an operator, on tickets pending at the time (pool: bench/lifecycle.ts)`,
   release: 'POST …/{id}/release, on tickets in_progress at the time',
   close: 'POST …/{id}/close with an operator reference, on tickets in_progress at the time',
+  [FEED_SCENARIO]: `GET ${FEED_PATH}?limit=${FEED_PAGE}&after_id=…, full pages of the big provider's feed (at least ${FEED_EVENTS_NEEDED} events; bench/feed.ts)`,
 }
-export const SCENARIO_NAMES = [...ALL.map((d) => d.name), ...Object.keys(TRANSITIONS)]
+export const SCENARIO_NAMES = [...ALL.map((d) => d.name), ...Object.keys(TRANSITIONS), FEED_SCENARIO]
 
 export function describeScenario(name: string): string {
   return ALL.find((d) => d.name === name)?.description ?? TRANSITION_DESCRIPTIONS[name] ?? name

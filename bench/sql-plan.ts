@@ -57,6 +57,8 @@ interface RecordingStore {
   listTickets(scope: Scope, query: unknown): Promise<unknown>
   getTicket(scope: Scope, id: string): Promise<unknown>
   getTicketDocument?(scope: Scope, id: string): Promise<unknown>
+  /** Since the event feed (#10). */
+  readFeed?(scope: Scope, read: { afterId: string; limit: number }): Promise<unknown>
   /** Before the lifecycle (8649e3c and older). */
   updateTicket?(scope: Scope, id: string, patch: unknown, options: { now: Date }): Promise<unknown>
   /** Since the lifecycle: PATCH is patchTicket inside a transaction. */
@@ -91,7 +93,10 @@ async function perform(
 ): Promise<void> {
   const scope = { providerId: operation.providerId }
   if (operation.method === 'POST') throw new Error(`no recorded SQL for ${operation.scenario}: the lifecycle's writes have no yardstick`)
-  if (operation.query !== undefined) {
+  if (operation.feed !== undefined) {
+    if (!store.readFeed) throw new Error('this build’s store has no event feed')
+    await store.readFeed(scope, operation.feed)
+  } else if (operation.query !== undefined) {
     const query = parse(operation.query)
     await (store.listTicketsJson ? store.listTicketsJson(scope, query) : store.listTickets(scope, query))
   } else if (operation.method === 'GET')

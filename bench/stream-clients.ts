@@ -15,9 +15,11 @@ const clients = Number(values.clients)
 const holdSeconds = Number(values.hold)
 
 const server = await startStreamServer({
-  // One API client opens them all here; a partner would have one or two.
-  TICKETS_STREAMS_PER_CLIENT: '0',
-  TICKETS_MAX_CONNECTIONS: String(clients + 100),
+  settings: {
+    // One API client opens them all here; a partner would have one or two.
+    TICKETS_STREAMS_PER_CLIENT: '0',
+    TICKETS_MAX_CONNECTIONS: String(clients + 100),
+  },
 })
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity })
 try {

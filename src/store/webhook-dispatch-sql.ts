@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Db } from './database.js'
 import { eventFeedSql } from './event-feed-sql.js'
-import { logDelivery } from './webhook-endpoints-sql.js'
+import { logDeliveries, logDelivery } from './webhook-endpoints-sql.js'
 import { ENDPOINT_COLUMNS, FENCE, rowToEndpoint, type EndpointRow } from './webhook-rows.js'
 import type { AttemptOutcome, WebhookDeliveryStore, WebhookLease } from './webhook-store.js'
 
@@ -62,15 +62,14 @@ export function webhookDispatchSql(db: Db): WebhookDeliveryStore {
 
     recordWebhookAttempt(lease: WebhookLease, outcome: AttemptOutcome, renewUntil: Date) {
       return db.transaction().execute(async (trx) => {
-        const { delivery } = outcome
-        const attemptedAt = sql`${delivery.attemptedAt}::timestamptz`
         const state =
           outcome.kind === 'delivered'
             ? sql`${cursorAt(outcome.position)}, attempt_event_id = NULL, attempt = 0, next_attempt_at = NULL,
                 failing_since = NULL, lease_expires_at = ${renewUntil.toISOString()}::timestamptz`
-            : sql`${cursorAt(outcome.position)}, attempt_event_id = ${delivery.eventId}::text, attempt = ${delivery.attempt},
+            : sql`${cursorAt(outcome.position)}, attempt_event_id = ${outcome.delivery.eventId}::text, attempt = ${outcome.delivery.attempt},
                 next_attempt_at = ${outcome.kind === 'failed' ? outcome.delivery.nextAttemptAt : null}::timestamptz,
-                failing_since = COALESCE(failing_since, ${attemptedAt}), ${releasing(new Date(delivery.attemptedAt))}`
+                failing_since = COALESCE(failing_since, ${outcome.delivery.attemptedAt}::timestamptz),
+                ${releasing(new Date(outcome.delivery.attemptedAt))}`
         const disabling =
           outcome.kind === 'disabled'
             ? sql`, disabled_reason = ${outcome.reason}, disabled_at = ${outcome.event.occurredAt}::timestamptz`
@@ -82,12 +81,18 @@ export function webhookDispatchSql(db: Db): WebhookDeliveryStore {
           UPDATE webhook_endpoints SET ${state}${disabling}
           WHERE ${held(lease)}${stillEnabled}
           RETURNING disabled_reason IS NULL AS enabled`.execute(trx)
-        await logDelivery(trx, delivery)
+        if (outcome.kind === 'delivered') await logDeliveries(trx, outcome.deliveries)
+        else await logDelivery(trx, outcome.delivery)
         if (rows.length === 0) return false
         if (outcome.kind === 'disabled') await eventFeedSql(trx).appendProviderEvent(outcome.event)
         // Disabled by the provider while this turn ran: the delivery counts, the turn ends.
         return outcome.kind !== 'delivered' || rows[0]!.enabled
       })
+    },
+
+    async isWebhookLeaseCurrent(lease: WebhookLease) {
+      const { rows } = await sql`SELECT 1 FROM webhook_endpoints WHERE ${held(lease)} AND disabled_reason IS NULL`.execute(db)
+      return rows.length > 0
     },
 
     async releaseWebhookEndpoint(lease: WebhookLease, position: string | null, now: Date) {

@@ -125,6 +125,30 @@ export async function logDelivery(db: Db, delivery: NewWebhookDelivery) {
   return rows[0] && rowToDelivery(rows[0])
 }
 
+/**
+ * Logs several attempts in one statement (the dispatcher records a run of successful
+ * deliveries at once). Nothing is logged for an endpoint deleted meanwhile.
+ */
+export async function logDeliveries(db: Db, deliveries: readonly NewWebhookDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return
+  const column = <T>(pick: (delivery: NewWebhookDelivery) => T) => deliveries.map(pick)
+  await sql`
+    INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, attempt, attempted_at, response_status, duration_ms,
+      error, succeeded, next_attempt_at)
+    SELECT d.endpoint_id, d.event_id, d.event_type, d.attempt, d.attempted_at, d.response_status, d.duration_ms, d.error,
+      d.succeeded, d.next_attempt_at
+    FROM unnest(
+      ${column((d) => d.endpointId)}::uuid[], ${column((d) => d.eventId)}::text[], ${column((d) => d.eventType)}::text[],
+      ${column((d) => d.attempt)}::integer[], ${column((d) => d.attemptedAt)}::timestamptz[],
+      ${column((d) => d.responseStatus)}::integer[], ${column((d) => d.durationMs)}::integer[], ${column((d) => d.error)}::text[],
+      ${column((d) => d.succeeded)}::boolean[], ${column((d) => d.nextAttemptAt)}::timestamptz[]
+    ) WITH ORDINALITY AS d(endpoint_id, event_id, event_type, attempt, attempted_at, response_status, duration_ms, error, succeeded,
+      next_attempt_at, n)
+    WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id)
+    -- In the order given: the log's ids (its tie-breaker) follow the order of the attempts.
+    ORDER BY d.n`.execute(db)
+}
+
 async function updateEndpoint(
   db: Db,
   scope: ProviderScope,

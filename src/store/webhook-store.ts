@@ -107,7 +107,8 @@ export interface ClaimedWebhookEndpoint {
 
 /** What an attempt leaves behind. `position` is the cursor after it (events passed over included). */
 export type AttemptOutcome =
-  | { kind: 'delivered'; position: string; delivery: NewWebhookDelivery }
+  /** A run of successful deliveries, recorded at once; `position` is the last one's event (or past it). */
+  | { kind: 'delivered'; position: string; deliveries: readonly NewWebhookDelivery[] }
   | { kind: 'failed'; position: string | null; delivery: NewWebhookDelivery & { nextAttemptAt: string } }
   /** The attempt disables the endpoint: `event` (webhook.endpoint.disabled) is appended to the provider's feed with it. */
   | { kind: 'disabled'; position: string | null; delivery: NewWebhookDelivery; reason: string; event: NewProviderEvent }
@@ -123,6 +124,12 @@ export interface WebhookDeliveryStore {
    * the turn must end there.
    */
   recordWebhookAttempt(lease: WebhookLease, outcome: AttemptOutcome, renewUntil: Date): Promise<boolean>
+  /**
+   * Whether the claim still holds, the state is as the claim saw it and the endpoint is enabled:
+   * a read, no write, so that a run of deliveries can stop at once when the provider disables or
+   * re-points the endpoint without paying a transaction per delivery.
+   */
+  isWebhookLeaseCurrent(lease: WebhookLease): Promise<boolean>
   /** Ends the claim, leaving the cursor at `position` (events passed over) unless the state changed meanwhile. */
   releaseWebhookEndpoint(lease: WebhookLease, position: string | null, now: Date): Promise<void>
   /**

@@ -27,6 +27,16 @@ export interface DeliveryContext {
   log: DispatchLog
 }
 
+/**
+ * Successful deliveries are recorded together (one transaction for the run: the cursor, the
+ * renewed lease and their log rows), at the end of the page, before a failure is recorded, and
+ * at least this often. A transaction per delivery would cap one endpoint at the database's
+ * commit rate. The price: a crash between a delivery and its record sends those events again,
+ * which Standard Webhooks receivers expect (at-least-once, deduplicated by webhook-id). Between
+ * two sends of a run a plain read checks that the endpoint is still enabled and unchanged.
+ */
+export const RECORD_EVERY_MS = 1_000
+
 /** Serves the endpoint; true when more events may be waiting (the page was full). */
 export async function deliverToEndpoint(context: DeliveryContext, claim: ClaimedWebhookEndpoint): Promise<boolean> {
   const { store, clock } = context
@@ -41,6 +51,22 @@ export async function deliverToEndpoint(context: DeliveryContext, claim: Claimed
     await store.repositionWebhookCursor(lease, clock())
     return true
   }
+  const delivered: NewWebhookDelivery[] = []
+  let succeededThisTurn = false
+  let recordedAt = clock().getTime()
+  /** Records the run of successes; false when the turn must end (the lease or state changed, or the endpoint was disabled). */
+  const recordDelivered = async (): Promise<boolean> => {
+    if (delivered.length === 0 || position === null) return true
+    const renewUntil = new Date(clock().getTime() + context.leaseMs)
+    const goOn = await store.recordWebhookAttempt(lease, { kind: 'delivered', position, deliveries: delivered.splice(0) }, renewUntil)
+    recordedAt = clock().getTime()
+    return goOn
+  }
+  const endTurn = async (more: boolean): Promise<boolean> => {
+    // The release writes the position only under the same lease and state version.
+    await store.releaseWebhookEndpoint(lease, position, clock())
+    return more
+  }
   for (const doc of page.events) {
     if (context.isStopping()) break
     const message = readMessage(context, doc)
@@ -48,6 +74,12 @@ export async function deliverToEndpoint(context: DeliveryContext, claim: Claimed
     if (!matchesEventTypes(endpoint.eventTypes, message.type)) {
       position = message.id
       continue
+    }
+    // The claim was checked when it was taken; before every later send, check it again, so that
+    // a disabled or re-pointed endpoint gets nothing more (a read, not the run's record).
+    if (delivered.length > 0 && !(await store.isWebhookLeaseCurrent(lease))) {
+      await recordDelivered()
+      return endTurn(false)
     }
     const attemptedAt = clock()
     const attempt = message.id === endpoint.attemptEventId ? endpoint.attempt + 1 : 1
@@ -65,21 +97,20 @@ export async function deliverToEndpoint(context: DeliveryContext, claim: Claimed
       nextAttemptAt: null,
     }
     if (result.succeeded) {
-      const renewUntil = new Date(clock().getTime() + context.leaseMs)
-      const goOn = await store.recordWebhookAttempt(lease, { kind: 'delivered', position: message.id, delivery }, renewUntil)
+      delivered.push(delivery)
+      succeededThisTurn = true
       position = message.id
-      if (!goOn) {
-        // The release writes the position only under the same lease and state version.
-        await store.releaseWebhookEndpoint(lease, position, clock())
-        return false
-      }
+      if (clock().getTime() - recordedAt >= RECORD_EVERY_MS && !(await recordDelivered())) return endTurn(false)
       continue
     }
-    await recordFailure(context, claim, { position, delivery, result })
+    if (!(await recordDelivered())) return endTurn(false)
+    // A success earlier in this turn ended the endpoint's failure streak.
+    const current = succeededThisTurn ? { ...claim, endpoint: { ...endpoint, failingSince: null } } : claim
+    await recordFailure(context, current, { position, delivery, result })
     return false
   }
-  await store.releaseWebhookEndpoint(lease, position, clock())
-  return page.events.length === context.batchSize
+  if (!(await recordDelivered())) return endTurn(false)
+  return endTurn(page.events.length === context.batchSize)
 }
 
 /** The feed's document as a message; one the feed should never have served stops this turn, logged. */
