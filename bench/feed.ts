@@ -6,9 +6,11 @@
 // the scenario: the bench walks the big provider's feed from the start, and when it holds fewer
 // than FEED_EVENTS_NEEDED events it first writes the missing ones through the API (a PATCH of
 // external_reference on the provider's tickets; each is one tickets.ticket.updated event),
-// outside the measurement. Positions are then sampled (seeded) among the ids that have at least
+// outside the measurement (and on PostgreSQL the table is analysed again, as autovacuum would
+// soon). Positions are then sampled (seeded) among the ids that have at least
 // a full page after them, so every request answers 1,000 events. Reads only: the list is
 // replayed in a loop like the other read scenarios.
+import pg from 'pg'
 import { seededRandom } from '../src/demo/generate-tickets.js'
 import type { DatasetMeta } from './dataset.js'
 import { TICKETS_PATH, type Operation } from './operation.js'
@@ -51,6 +53,8 @@ export interface FeedPoolOptions {
   tokens: Map<string, string>
   meta: DatasetMeta
   seed: number
+  /** The PostgreSQL store's database, analysed after a top-up (the run's VACUUM ANALYZE came before it). */
+  databaseUrl?: string | undefined
   log: (line: string) => void
 }
 
@@ -74,6 +78,11 @@ export async function feedOperations(options: FeedPoolOptions): Promise<Operatio
     )
     log(`${FEED_SCENARIO}: ${ids.length} events, wrote ${missing} through the API in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     ids = await feedIds(server, token)
+    if (options.databaseUrl) {
+      const client = new pg.Client({ connectionString: options.databaseUrl })
+      await client.connect()
+      await client.query('ANALYZE ticket_events').finally(() => client.end())
+    }
   } else log(`${FEED_SCENARIO}: ${ids.length} events (needs ${FEED_EVENTS_NEEDED})`)
   const random = seededRandom(options.seed * 15_485_863)
   const starts = ids.length - FEED_PAGE

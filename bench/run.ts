@@ -123,7 +123,7 @@ try {
                   log,
                 })
               : scenario === FEED_SCENARIO
-                ? await feedOperations({ server, tokens, meta: target.meta, seed: options.seed, log })
+                ? await feedOperations({ server, tokens, meta: target.meta, seed: options.seed, databaseUrl: target.databaseUrl, log })
                 : buildOperations(scenario, target.meta, options.seed)
             const load = {
               server,

@@ -41,7 +41,8 @@ export function eventFeedSql(
 ): Omit<EventFeedStore, 'onEventsCommitted' | 'onEventsMissed'> {
   return {
     async readFeed(scope: ProviderScope, read: FeedRead): Promise<FeedPage> {
-      let start = sql`(NULL::xid8, NULL::text)`
+      let afterStart = sql``
+      let probeStart = sql`e.txid >= ${FENCE}`
       if (read.afterId !== undefined) {
         const after = await db
           .selectFrom('ticket_events')
@@ -50,11 +51,15 @@ export function eventFeedSql(
           .where('provider_id', '=', scope.providerId)
           .executeTakeFirst()
         if (!after) return { found: false }
-        start = sql`(${after.txid}::xid8, ${read.afterId}::text)`
+        const txid = sql`${after.txid}::xid8`
+        afterStart = sql` AND (e.txid, e.id) > (${txid}, ${read.afterId}::text)`
+        // The same condition, spelled so that the index scan starts at the fence (or the
+        // position, if that is later): a row comparison would be the scan's start key instead,
+        // and the probe would walk every served event after the position to find none.
+        probeStart = sql`e.txid >= GREATEST(${FENCE}, ${txid}) AND (e.txid > ${txid} OR e.id > ${read.afterId}::text)`
       }
       const conditions = filterConditions(read)
       const where = conditions.length > 0 ? sql` AND ${sql.join(conditions, sql` AND `)}` : sql``
-      const afterStart = read.afterId !== undefined ? sql` AND (e.txid, e.id) > ${start}` : sql``
       // One statement, one snapshot: the page and the `pending` probe see the same fence. The
       // fence is a STABLE expression, so it is an index condition on (provider_id, txid, id).
       const { rows } = await sql<{ id: string | null; doc: string | null; pending: boolean }>`
@@ -71,7 +76,7 @@ export function eventFeedSql(
         UNION ALL
         SELECT NULL, NULL, EXISTS (
           SELECT 1 FROM ticket_events e
-          WHERE e.provider_id = ${scope.providerId}::uuid AND e.txid >= ${FENCE}${afterStart}${where}
+          WHERE e.provider_id = ${scope.providerId}::uuid AND ${probeStart}${where}
         ), 0
         ORDER BY ord
       `.execute(db)
