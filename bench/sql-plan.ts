@@ -38,11 +38,20 @@ function freshUlid(): string {
   return time + random
 }
 
-/** The statement's parameters for one replay, with new ids where the recording had event ids. */
+/**
+ * The statement's parameters for one replay, with new ids where the recording had event ids,
+ * also inside the other text parameters (the event's document names its own id): a replayed
+ * event must stay a consistent one, since the bench's feed scenario pages by the ids it reads.
+ */
 export function replayParameters(statement: Statement): unknown[] {
   if (!statement.freshIds?.length) return statement.parameters as unknown[]
   const parameters = [...statement.parameters]
-  for (const index of statement.freshIds) parameters[index] = freshUlid()
+  for (const index of statement.freshIds) {
+    const old = statement.parameters[index] as string
+    const fresh = freshUlid()
+    for (const [i, value] of parameters.entries())
+      if (typeof value === 'string' && value.includes(old)) parameters[i] = value.replaceAll(old, fresh)
+  }
   return parameters
 }
 
