@@ -13,7 +13,10 @@ export interface BenchOptions {
   poolRate: number
   scenarios: string[] | undefined
   stores: Array<'postgres' | 'embedded'>
+  /** The SQL yardstick (bench/sql-load.ts). */
   yardstick: boolean
+  /** The plain-service yardstick (bench/plain-service.ts); off with --no-yardstick too. */
+  plain: boolean
   walk: boolean
   curve: boolean
   scale: boolean
@@ -35,7 +38,8 @@ const HELP = `Usage: npm run bench -- [options]
   --runs K               repeat everything K times; figures are medians (default 3)
   --scenario NAME        only this scenario (repeatable, or comma-separated; see bench/scenarios.ts)
   --pool-rate R          req/s the join/release/close ticket pools are sized for (default 1000)
-  --no-yardstick         skip the direct-SQL yardstick
+  --no-yardstick         skip both yardsticks (direct SQL and the plain service)
+  --no-plain             skip the plain-service yardstick only
   --no-walk              skip the cursor walk through the big provider
   --curve                also run the scale curve (100k and 1M tickets)
   --scale                with --curve, add 10M tickets (long: the import alone takes many minutes)
@@ -70,6 +74,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       scenario: { type: 'string', multiple: true },
       'pool-rate': { type: 'string' },
       'no-yardstick': { type: 'boolean' },
+      'no-plain': { type: 'boolean' },
       'no-walk': { type: 'boolean' },
       curve: { type: 'boolean' },
       scale: { type: 'boolean' },
@@ -100,6 +105,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     scenarios: values.scenario?.flatMap((name) => name.split(',').filter(Boolean)),
     stores: embeddedTickets > 0 ? ['postgres', 'embedded'] : ['postgres'],
     yardstick: !values['no-yardstick'],
+    plain: !values['no-yardstick'] && !values['no-plain'],
     walk: !values['no-walk'] && values.scenario === undefined,
     curve: values.curve ?? false,
     scale: values.scale ?? false,
