@@ -24,6 +24,8 @@ export interface BenchOptions {
   loadOnly: boolean
   ref: string | undefined
   cpuProf: boolean
+  /** The server's TICKETS_LOG_LEVEL: warn (the bench's default) logs no request lines, info one per request. */
+  logLevel: string
   databaseUrl: string
   out: string
 }
@@ -47,6 +49,7 @@ const HELP = `Usage: npm run bench -- [options]
   --load-only            load (or check) the datasets, then stop
   --ref COMMIT           measure the server of that commit (its own stores, suffixed _<sha>)
   --cpu-prof             run the server under node --cpu-prof (profiles in .bench/profiles)
+  --log-level LEVEL      the server's TICKETS_LOG_LEVEL (default warn: no request lines; info logs each request)
   --seed N               dataset seed (default 1)
   --database-url URL     PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
   --out DIR              where results go (default .bench/results)
@@ -57,6 +60,14 @@ function positiveInt(name: string, raw: string | undefined, fallback: number, mi
   const value = Number(raw.replace(/_/g, ''))
   if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${raw}"`)
   return value
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function logLevel(raw: string | undefined): string {
+  if (raw === undefined) return 'warn'
+  if (!LOG_LEVELS.includes(raw)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`)
+  return raw
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -82,6 +93,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'load-only': { type: 'boolean' },
       ref: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      'log-level': { type: 'string' },
       'database-url': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -113,6 +125,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     loadOnly: values['load-only'] ?? false,
     ref: values.ref,
     cpuProf: values['cpu-prof'] ?? false,
+    logLevel: logLevel(values['log-level']),
     databaseUrl: (values['database-url'] ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     out: values.out ?? '.bench/results',
   }

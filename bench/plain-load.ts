@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT, serviceEnv, type Build } from './cli.js'
 import { measureHttp, preflight, type HttpLoad, type Measurement } from './http-load.js'
-import type { RunningServer } from './server.js'
+import { PROFILE_DIR, type RunningServer } from './server.js'
 
 /** What bench/plain-service.ts answers; every other scenario has no plain figure. */
 export const PLAIN_SCENARIOS = ['get-by-id', 'patch-processed', 'list-customer']
@@ -23,12 +23,18 @@ export async function servicePoolSize(build: Build, env: Record<string, string>)
   return poolSize
 }
 
-export function startPlainService(databaseUrl: string, poolSize: number): Promise<RunningServer> {
+/** With `cpuProf`, under node --cpu-prof like the server: its profile lands beside the server's, named PLAIN.*. */
+export function startPlainService(databaseUrl: string, poolSize: number, cpuProf = false): Promise<RunningServer> {
+  const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=PLAIN.${Date.now()}.cpuprofile`] : []
   // --import tsx compiles the file in this process (the tsx CLI would add a parent process).
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/plain-service.ts'), databaseUrl, String(poolSize)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', join(ROOT, 'bench/plain-service.ts'), databaseUrl, String(poolSize)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stdout = ''
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
@@ -64,13 +70,14 @@ export function startPlainService(databaseUrl: string, poolSize: number): Promis
 export interface PlainLoad extends Omit<HttpLoad, 'server' | 'identify'> {
   databaseUrl: string
   poolSize: number
+  cpuProf?: boolean
 }
 
 /** The provider travels as a plain header: the plain service checks no token. */
 const byProviderHeader = (providerId: string) => ({ 'x-provider-id': providerId })
 
 export async function measurePlain(load: PlainLoad): Promise<Measurement> {
-  const server = await startPlainService(load.databaseUrl, load.poolSize)
+  const server = await startPlainService(load.databaseUrl, load.poolSize, load.cpuProf)
   try {
     const plain: HttpLoad = { ...load, server, identify: byProviderHeader }
     await preflight(plain)

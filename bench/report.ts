@@ -235,7 +235,8 @@ export function renderReport(input: ReportInput): string {
   const o = input.options
   const parts = [
     `# Benchmark results`,
-    `Server: ${input.build}. Command: \`${input.command}\`. Concurrency ${o.concurrency}, ${o.duration} s measured after ${o.warmup} s warm-up per scenario; ` +
+    `Server: ${input.build}, log level ${o.logLevel}${o.logLevel === 'warn' ? ' (no request lines)' : ''}. Command: \`${input.command}\`. ` +
+      `Concurrency ${o.concurrency}, ${o.duration} s measured after ${o.warmup} s warm-up per scenario; ` +
       `every figure is the median of ${o.runs} run(s). Errors and non-2xx are summed over all runs.`,
     '## Machine',
     machineSection(input.machine),

@@ -119,7 +119,10 @@ try {
       const groups = [scenarios.filter((s) => s !== 'mixed'), scenarios.filter((s) => s === 'mixed')].filter((group) => group.length > 0)
       for (const [g, group] of groups.entries()) {
         const last = g === groups.length - 1
-        const server = await startServer(target, { cpuProf: options.cpuProf })
+        const server = await startServer(
+          { ...target, env: { ...target.env, TICKETS_LOG_LEVEL: options.logLevel } },
+          { cpuProf: options.cpuProf },
+        )
         running = server
         try {
           const tokens = await providerTokens(server, target, lifecycle)
@@ -165,6 +168,7 @@ try {
                 ...requests,
                 databaseUrl: target.databaseUrl,
                 poolSize: plainPoolSize,
+                cpuProf: options.cpuProf,
                 ...(pgProbe ? { pg: pgProbe } : {}),
               })
               rows.push({ ...base, mode: 'plain', measurement: figure, loadavg: loadNow() })
