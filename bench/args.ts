@@ -13,7 +13,10 @@ export interface BenchOptions {
   poolRate: number
   scenarios: string[] | undefined
   stores: Array<'postgres' | 'embedded'>
+  /** The SQL yardstick (bench/sql-load.ts). */
   yardstick: boolean
+  /** The plain-service yardstick (bench/plain-service.ts); off with --no-yardstick too. */
+  plain: boolean
   walk: boolean
   curve: boolean
   scale: boolean
@@ -21,6 +24,8 @@ export interface BenchOptions {
   loadOnly: boolean
   ref: string | undefined
   cpuProf: boolean
+  /** The server's TICKETS_LOG_LEVEL: warn (the bench's default) logs no request lines, info one per request. */
+  logLevel: string
   databaseUrl: string
   out: string
 }
@@ -35,7 +40,8 @@ const HELP = `Usage: npm run bench -- [options]
   --runs K               repeat everything K times; figures are medians (default 3)
   --scenario NAME        only this scenario (repeatable, or comma-separated; see bench/scenarios.ts)
   --pool-rate R          req/s the join/release/close ticket pools are sized for (default 1000)
-  --no-yardstick         skip the direct-SQL yardstick
+  --no-yardstick         skip both yardsticks (direct SQL and the plain service)
+  --no-plain             skip the plain-service yardstick only
   --no-walk              skip the cursor walk through the big provider
   --curve                also run the scale curve (100k and 1M tickets)
   --scale                with --curve, add 10M tickets (long: the import alone takes many minutes)
@@ -43,6 +49,7 @@ const HELP = `Usage: npm run bench -- [options]
   --load-only            load (or check) the datasets, then stop
   --ref COMMIT           measure the server of that commit (its own stores, suffixed _<sha>)
   --cpu-prof             run the server under node --cpu-prof (profiles in .bench/profiles)
+  --log-level LEVEL      the server's TICKETS_LOG_LEVEL (default warn: no request lines; info logs each request)
   --seed N               dataset seed (default 1)
   --database-url URL     PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
   --out DIR              where results go (default .bench/results)
@@ -53,6 +60,14 @@ function positiveInt(name: string, raw: string | undefined, fallback: number, mi
   const value = Number(raw.replace(/_/g, ''))
   if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${raw}"`)
   return value
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function logLevel(raw: string | undefined): string {
+  if (raw === undefined) return 'warn'
+  if (!LOG_LEVELS.includes(raw)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`)
+  return raw
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -70,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       scenario: { type: 'string', multiple: true },
       'pool-rate': { type: 'string' },
       'no-yardstick': { type: 'boolean' },
+      'no-plain': { type: 'boolean' },
       'no-walk': { type: 'boolean' },
       curve: { type: 'boolean' },
       scale: { type: 'boolean' },
@@ -77,6 +93,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'load-only': { type: 'boolean' },
       ref: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      'log-level': { type: 'string' },
       'database-url': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -100,6 +117,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     scenarios: values.scenario?.flatMap((name) => name.split(',').filter(Boolean)),
     stores: embeddedTickets > 0 ? ['postgres', 'embedded'] : ['postgres'],
     yardstick: !values['no-yardstick'],
+    plain: !values['no-yardstick'] && !values['no-plain'],
     walk: !values['no-walk'] && values.scenario === undefined,
     curve: values.curve ?? false,
     scale: values.scale ?? false,
@@ -107,6 +125,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     loadOnly: values['load-only'] ?? false,
     ref: values.ref,
     cpuProf: values['cpu-prof'] ?? false,
+    logLevel: logLevel(values['log-level']),
     databaseUrl: (values['database-url'] ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, ''),
     out: values.out ?? '.bench/results',
   }

@@ -60,6 +60,11 @@ export const ownCpuMs = () => {
 export interface HttpLoad {
   server: RunningServer
   tokens: Map<string, string>
+  /**
+   * The headers that say whom a request is for; by default the provider's bearer token. The
+   * plain service (bench/plain-service.ts) takes the provider's id in a header instead.
+   */
+  identify?: (providerId: string) => Record<string, string>
   operations: Operation[]
   concurrency: number
   duration: number
@@ -81,8 +86,10 @@ function cursorOf(load: HttpLoad): { next: number } {
   return load.cursor
 }
 
-function headersFor(operation: Operation, tokens: Map<string, string>): Record<string, string> {
-  const headers: Record<string, string> = { authorization: `Bearer ${tokens.get(operation.providerId)}` }
+function headersFor(operation: Operation, load: HttpLoad): Record<string, string> {
+  const headers: Record<string, string> = load.identify
+    ? load.identify(operation.providerId)
+    : { authorization: `Bearer ${load.tokens.get(operation.providerId)}` }
   if (operation.body !== undefined)
     headers['content-type'] = operation.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json'
   return headers
@@ -96,7 +103,7 @@ export async function preflight(load: HttpLoad, count = 3): Promise<void> {
   for (const operation of first) {
     const response = await fetch(`${load.server.baseUrl}${operation.path}`, {
       method: operation.method,
-      headers: headersFor(operation, load.tokens),
+      headers: headersFor(operation, load),
       ...(operation.body !== undefined ? { body: operation.body } : {}),
     })
     const text = await response.text()
@@ -115,7 +122,7 @@ interface Cannonade {
 }
 
 function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
-  const { operations, tokens } = load
+  const { operations } = load
   const consuming = consumes(load)
   const cursor = cursorOf(load)
   let exhausted = false
@@ -137,7 +144,7 @@ function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
                 // Out of tickets (autocannon may build a request it never sends): a harmless read.
                 exhausted = true
                 const last = operations.at(-1)!
-                return { ...request, method: 'GET', path: `${TICKETS_PATH}/${last.ticketId}`, headers: headersFor(last, tokens), body: '' }
+                return { ...request, method: 'GET', path: `${TICKETS_PATH}/${last.ticketId}`, headers: headersFor(last, load), body: '' }
               }
               const operation = operations[cursor.next++ % operations.length]!
               if (consuming && cursor.next >= operations.length) exhausted = true
@@ -145,7 +152,7 @@ function fire(load: HttpLoad, seconds: number): Promise<Cannonade> {
                 ...request,
                 method: operation.method,
                 path: operation.path,
-                headers: headersFor(operation, tokens),
+                headers: headersFor(operation, load),
                 body: operation.body ?? '',
               }
             },

@@ -1,5 +1,6 @@
-// The results as Markdown tables: machine, dataset, import, PostgreSQL with yardstick ratios,
-// the embedded store, the scale curve, and the load average of every run.
+// The results as Markdown tables: machine, dataset, import, PostgreSQL with both yardsticks
+// (SQL alone, the plain service) and the ratios to them, the embedded store, the scale curve,
+// and the load average of every run.
 import type { BenchOptions } from './args.js'
 import type { WalkResult } from './cursor-walk.js'
 import type { DatasetMeta } from './dataset.js'
@@ -86,7 +87,8 @@ function postgresSection(input: ReportInput): string {
   const body = input.mainScenarios.map((scenario) => {
     const http = find(summaries, { store: 'postgres', mode: 'http', tickets: options.tickets, scenario })
     const sql = find(summaries, { store: 'postgres', mode: 'sql', tickets: options.tickets, scenario })
-    if (!http) return [scenario, ...Array(12).fill('–')]
+    const plain = find(summaries, { store: 'postgres', mode: 'plain', tickets: options.tickets, scenario })
+    if (!http) return [scenario, ...Array(16).fill('–')]
     return [
       scenario,
       int(http.rps),
@@ -101,6 +103,10 @@ function postgresSection(input: ReportInput): string {
       sql ? n(http.ratio, 2) : '–',
       sql ? ms(sql.p50) : '–',
       sql ? pgCpu(sql) : '–',
+      plain ? int(plain.rps) : '–',
+      plain ? n(http.plainRatio, 2) : '–',
+      plain ? ms(plain.p50) : '–',
+      plain ? ms(plain.serverCpuMsPerRequest) : '–',
     ]
   })
   return table(
@@ -118,6 +124,10 @@ function postgresSection(input: ReportInput): string {
       'HTTP/SQL',
       'SQL p50 ms',
       'SQL PG CPU ms/req',
+      'plain req/s',
+      'service ÷ plain',
+      'plain p50 ms',
+      'plain server CPU ms/req',
     ],
     body,
   )
@@ -225,7 +235,8 @@ export function renderReport(input: ReportInput): string {
   const o = input.options
   const parts = [
     `# Benchmark results`,
-    `Server: ${input.build}. Command: \`${input.command}\`. Concurrency ${o.concurrency}, ${o.duration} s measured after ${o.warmup} s warm-up per scenario; ` +
+    `Server: ${input.build}, log level ${o.logLevel}${o.logLevel === 'warn' ? ' (no request lines)' : ''}. Command: \`${input.command}\`. ` +
+      `Concurrency ${o.concurrency}, ${o.duration} s measured after ${o.warmup} s warm-up per scenario; ` +
       `every figure is the median of ${o.runs} run(s). Errors and non-2xx are summed over all runs.`,
     '## Machine',
     machineSection(input.machine),
@@ -237,7 +248,9 @@ export function renderReport(input: ReportInput): string {
     '## Import (`tickets import <file>`)',
     importSection(input.imports),
     `## PostgreSQL, ${int(o.tickets)} tickets`,
-    'SQL = the same statements run straight through `pg` at the same concurrency (yardstick); HTTP/SQL is the ratio of req/s within each run.',
+    'SQL = the same statements run straight through `pg` at the same concurrency (yardstick); HTTP/SQL is the ratio of req/s within each run. ' +
+      'Plain = the same requests against `bench/plain-service.ts` (`node:http` + `pg`, no authentication, no logging, `count(*)`; ' +
+      'get-by-id, patch-processed and list-customer only), with the same pool size and concurrency; service ÷ plain is the ratio of req/s within each run.',
     postgresSection(input),
   ]
   if (o.embeddedTickets > 0) parts.push(`## Embedded store, ${int(o.embeddedTickets)} tickets`, embeddedSection(input))

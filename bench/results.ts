@@ -1,22 +1,24 @@
 // Raw results (one row per measurement) and their summary: each figure is the median over
-// the runs, and the HTTP/yardstick ratio is computed within each run before taking the median.
+// the runs, and the ratios to the yardsticks are computed within each run before taking the median.
 import type { Measurement } from './http-load.js'
 import { median } from './stats.js'
 
 export interface ResultRow {
   run: number
   store: 'postgres' | 'embedded'
-  /** http: through the server; sql: the yardstick. */
-  mode: 'http' | 'sql'
+  /** http: through the server; sql: its statements straight through pg; plain: bench/plain-service.ts. */
+  mode: Mode
   tickets: number
   scenario: string
   measurement: Measurement
   loadavg: number[]
 }
 
+export type Mode = 'http' | 'sql' | 'plain'
+
 export interface Summary {
   store: 'postgres' | 'embedded'
-  mode: 'http' | 'sql'
+  mode: Mode
   tickets: number
   scenario: string
   runs: number
@@ -32,8 +34,10 @@ export interface Summary {
   /** Summed over all runs (not a median): anything but 0 is a failure. */
   errors: number
   non2xx: number
-  /** HTTP req/s ÷ yardstick req/s of the same run (HTTP rows with a yardstick only). */
+  /** HTTP req/s ÷ SQL yardstick req/s of the same run (HTTP rows with a yardstick only). */
   ratio: number
+  /** HTTP req/s ÷ plain service req/s of the same run (HTTP rows with a plain figure only). */
+  plainRatio: number
   /** The most any run lost of the PostgreSQL backends' CPU (a backend exited mid-window). */
   pgBackendsLost: number
 }
@@ -47,11 +51,14 @@ export function summarize(rows: ResultRow[]): Summary[] {
   for (const group of groups.values()) {
     const first = group[0]!
     const of = (pick: (m: Measurement) => number | undefined) => median(group.map((r) => pick(r.measurement) ?? Number.NaN))
-    const ratios = group.map((row) => {
-      if (row.mode !== 'http') return Number.NaN
-      const floor = rows.find((r) => r.mode === 'sql' && r.run === row.run && key({ ...r, mode: 'http' }) === key(row))
-      return floor ? row.measurement.rps / floor.measurement.rps : Number.NaN
-    })
+    const ratioTo = (mode: Mode) =>
+      median(
+        group.map((row) => {
+          if (row.mode !== 'http') return Number.NaN
+          const other = rows.find((r) => r.mode === mode && r.run === row.run && key({ ...r, mode: 'http' }) === key(row))
+          return other ? row.measurement.rps / other.measurement.rps : Number.NaN
+        }),
+      )
     summaries.push({
       store: first.store,
       mode: first.mode,
@@ -68,7 +75,8 @@ export function summarize(rows: ResultRow[]): Summary[] {
       loadGenCpuMsPerRequest: of((m) => m.loadGenCpuMsPerRequest),
       errors: group.reduce((sum, r) => sum + r.measurement.errors + r.measurement.timeouts, 0),
       non2xx: group.reduce((sum, r) => sum + r.measurement.non2xx, 0),
-      ratio: median(ratios),
+      ratio: ratioTo('sql'),
+      plainRatio: ratioTo('plain'),
       pgBackendsLost: Math.max(...group.map((r) => r.measurement.pgBackendsLost ?? 0)),
     })
   }

@@ -1,6 +1,7 @@
 // npm run bench: load (or reuse) the datasets, then for each run and each store start the
-// server, replay every scenario over HTTP (and its SQL straight against PostgreSQL), and
-// finally write the report (.bench/results) and, with --curve, the scale chart (docs/).
+// server, replay every scenario over HTTP (then its SQL straight against PostgreSQL, and the
+// same requests against the plain service), and finally write the report (.bench/results)
+// and, with --curve, the scale chart (docs/).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
@@ -8,6 +9,7 @@ import { parseBenchArgs } from './args.js'
 import { scaleChart } from './chart.js'
 import { ensureBuilt, ROOT } from './cli.js'
 import { measureHttp, preflight, type Measurement } from './http-load.js'
+import { measurePlain, PLAIN_SCENARIOS, servicePoolSize } from './plain-load.js'
 import { databaseUrl, ensureEmbeddedTarget, ensurePostgresTarget, loadImportFigures, vacuumTickets, type BenchTarget } from './load.js'
 import { loadNow, machineInfo } from './machine.js'
 import { renderReport } from './report.js'
@@ -66,14 +68,26 @@ interface Work {
   target: BenchTarget
   scenarios: string[]
   yardstick: boolean
+  /** Measure the plain service (bench/plain-service.ts) beside the server. */
+  plain: boolean
   /** Walk the big provider by cursor after the scenarios. */
   walk: boolean
 }
 const work: Work[] = [
-  { target: main, scenarios: [...new Set([...mainScenarios, ...curveScenarios])], yardstick: options.yardstick, walk: options.walk },
-  ...(embedded ? [{ target: embedded, scenarios: mainScenarios, yardstick: false, walk: options.walk }] : []),
-  ...curveTargets.filter((t) => t !== main).map((target) => ({ target, scenarios: curveScenarios, yardstick: false, walk: false })),
+  {
+    target: main,
+    scenarios: [...new Set([...mainScenarios, ...curveScenarios])],
+    yardstick: options.yardstick,
+    plain: options.plain,
+    walk: options.walk,
+  },
+  ...(embedded ? [{ target: embedded, scenarios: mainScenarios, yardstick: false, plain: false, walk: options.walk }] : []),
+  ...curveTargets
+    .filter((t) => t !== main)
+    .map((target) => ({ target, scenarios: curveScenarios, yardstick: false, plain: false, walk: false })),
 ]
+// The plain service gets the pool the server gets: the same number of PostgreSQL connections.
+const plainPoolSize = options.plain ? await servicePoolSize(build, main.env) : 0
 
 const fmt = (m: Measurement) =>
   `${Math.round(m.rps)} req/s, p50 ${m.p50.toFixed(2)} p99 ${m.p99.toFixed(2)} ms` +
@@ -97,7 +111,7 @@ const rows: ResultRow[] = []
 const walks: Array<{ run: number; store: string; tickets: number; walk: WalkResult }> = []
 try {
   for (let run = 1; run <= options.runs; run++) {
-    for (const { target, scenarios, yardstick, walk } of work) {
+    for (const { target, scenarios, yardstick, plain, walk } of work) {
       // PATCH runs leave dead row versions behind (every PATCH writes a new one) faster than
       // autovacuum's thresholds notice at this size; each run starts from a vacuumed table.
       if (target.databaseUrl) await vacuumTickets(target.databaseUrl)
@@ -106,7 +120,10 @@ try {
       const groups = [scenarios.filter((s) => s !== 'mixed'), scenarios.filter((s) => s === 'mixed')].filter((group) => group.length > 0)
       for (const [g, group] of groups.entries()) {
         const last = g === groups.length - 1
-        const server = await startServer(target, { cpuProf: options.cpuProf })
+        const server = await startServer(
+          { ...target, env: { ...target.env, TICKETS_LOG_LEVEL: options.logLevel } },
+          { cpuProf: options.cpuProf },
+        )
         running = server
         try {
           const tokens = await providerTokens(server, target, lifecycle)
@@ -146,6 +163,20 @@ try {
               rows.push({ ...base, mode: 'sql', measurement: floor, loadavg: loadNow() })
               log(
                 `run ${run} ${target.name} ${scenario} (SQL yardstick): ${fmt(floor)}; HTTP/SQL ${(measurement.rps / floor.rps).toFixed(2)}`,
+              )
+            }
+            if (plain && target.databaseUrl && PLAIN_SCENARIOS.includes(scenario)) {
+              const { server: _service, ...requests } = load
+              const figure = await measurePlain({
+                ...requests,
+                databaseUrl: target.databaseUrl,
+                poolSize: plainPoolSize,
+                cpuProf: options.cpuProf,
+                ...(pgProbe ? { pg: pgProbe } : {}),
+              })
+              rows.push({ ...base, mode: 'plain', measurement: figure, loadavg: loadNow() })
+              log(
+                `run ${run} ${target.name} ${scenario} (plain service): ${fmt(figure)}; service ÷ plain ${(measurement.rps / figure.rps).toFixed(2)}`,
               )
             }
           }
