@@ -3,20 +3,18 @@
 // Why it never skips. Event ids are taken before commit, so ordering by id alone would let a
 // reader pass an id whose transaction has not committed yet, and never see that event. Each
 // event row records the transaction that wrote it (`txid`, pg_current_xact_id()). The feed is
-// ordered by (txid, id) and serves only rows with txid below the fence
-// pg_snapshot_xmin(pg_current_snapshot()), the oldest transaction still running when the
-// statement's snapshot was taken. Every transaction below the fence has committed or aborted,
-// so no row can ever appear below it again: a position once served is final. Rows of
+// ordered by (txid, id) and serves only rows with txid below the fence (feed-fence.ts): the
+// oldest transaction still running when the statement's snapshot was taken, of those that
+// could have written to this database. Every transaction below the fence has committed or
+// aborted, so no row can ever appear below it again: a position once served is final. Rows of
 // transactions at or above the fence that have already committed are held back, and reported
 // as `pending` so that a caught-up reader looks again soon instead of waiting for a commit.
 // On the embedded store there is one session, so the fence is always the next transaction.
 import { sql, type Expression, type SqlBool } from 'kysely'
 import type { Db } from './database.js'
 import type { EventFeedStore, FeedFilter, FeedPage, FeedRead, NewProviderEvent } from './event-feed.js'
+import { FENCE } from './feed-fence.js'
 import type { ProviderScope } from './provider-scope.js'
-
-/** The fence: the oldest transaction still running, as of this statement's snapshot. */
-export const FENCE = sql`pg_snapshot_xmin(pg_current_snapshot())`
 
 function filterConditions(filter: FeedFilter): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = []

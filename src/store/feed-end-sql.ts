@@ -1,7 +1,7 @@
 // The end of the events feed (see feed-end.ts): the last event below the fence, in feed order.
 import { sql } from 'kysely'
 import type { Db } from './database.js'
-import { FENCE } from './event-feed-sql.js'
+import { FENCE } from './feed-fence.js'
 import type { FeedEndStore } from './feed-end.js'
 import type { ProviderScope } from './provider-scope.js'
 

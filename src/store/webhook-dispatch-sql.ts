@@ -12,7 +12,8 @@ import { sql } from 'kysely'
 import type { Db } from './database.js'
 import { eventFeedSql } from './event-feed-sql.js'
 import { logDeliveries, logDelivery } from './webhook-endpoints-sql.js'
-import { ENDPOINT_COLUMNS, FENCE, rowToEndpoint, type EndpointRow } from './webhook-rows.js'
+import { FENCE } from './feed-fence.js'
+import { ENDPOINT_COLUMNS, rowToEndpoint, type EndpointRow } from './webhook-rows.js'
 import type { AttemptOutcome, WebhookDeliveryStore, WebhookLease } from './webhook-store.js'
 
 const RETURNING = sql.raw(ENDPOINT_COLUMNS.map((column) => `w.${column}`).join(', '))

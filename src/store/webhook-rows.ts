@@ -2,6 +2,7 @@
 // webhook SQL modules compute (a position is an event's (txid, id) in the provider's feed).
 import { sql, type RawBuilder, type Selectable } from 'kysely'
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './database.js'
+import { FENCE } from './feed-fence.js'
 import { timestampToRfc3339 } from './ticket-row.js'
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from './webhook-store.js'
 
@@ -75,12 +76,6 @@ export function rowToDelivery(row: Selectable<WebhookDeliveriesTable>): WebhookD
     nextAttemptAt: nullableTimestamp(row.next_attempt_at),
   }
 }
-
-/**
- * The feed's fence, as event-feed-sql.ts defines it: the oldest transaction still running.
- * Events below it are final; a position taken below it never has an event appear before it.
- */
-export const FENCE = sql`pg_snapshot_xmin(pg_current_snapshot())`
 
 /** The provider's newest event below the fence, as (id, txid): where a new or re-enabled endpoint starts. */
 export function feedEnd(providerId: RawBuilder<unknown> | string): RawBuilder<{ id: string; txid: string }> {

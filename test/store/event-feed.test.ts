@@ -2,7 +2,7 @@
 // (PostgreSQL) events held back while an older transaction is still open.
 import pg from 'pg'
 import { expect, it } from 'vitest'
-import { describeEachStore } from '../support/stores.js'
+import { describeEachStore, TEST_DATABASE_URL } from '../support/stores.js'
 import { nextUlid } from '../../src/domain/lifecycle/ulid.js'
 import { settleFeed } from '../support/feed.js'
 
@@ -98,6 +98,25 @@ describeEachStore('event feed store', (context) => {
       expect(released).toEqual({ found: true, events: [earlier.doc, later.doc], lastId: later.id, pending: false })
     } finally {
       await holder.end()
+    }
+  })
+
+  it.runIf(context.kind === 'postgres')('is not held back by a transaction open in another database on the same server', async () => {
+    const { store } = context
+    const provider = '55555555-5555-4555-8555-555555555555'
+    // A writer in the server's maintenance database: it can never write this database's events.
+    const elsewhere = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await elsewhere.connect()
+    try {
+      await elsewhere.query('BEGIN')
+      await elsewhere.query('SELECT pg_current_xact_id()')
+      const written = event('tickets.ticket.created', provider)
+      await store.appendProviderEvent(written)
+      const page = await store.readFeed({ providerId: provider }, { limit: 10 })
+      expect(page).toEqual({ found: true, events: [written.doc], lastId: written.id, pending: false })
+    } finally {
+      await elsewhere.query('ROLLBACK')
+      await elsewhere.end()
     }
   })
 })
