@@ -4,13 +4,16 @@
 // its 0600 lock file, so only processes that can read that file (the owner's user) get in.
 // A session then holds the owner's lock from "ready" until the socket closes, exactly like a
 // local connection, so a remote transaction is as isolated as a local one; when it ends, the
-// shared session is restored before anyone else gets it.
+// shared session is restored before anyone else gets it. The server runs on the server's thread
+// and forwards statements to the database thread through PglitePool, the same way a local
+// caller does.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { chmodSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { Pool, PoolClient, QueryResult } from './pool.js'
-import { runOnPglite, type PglitePool } from './pglite-pool.js'
+import type { PglitePool } from './pglite-pool.js'
 import { encodeFrame, FrameError, type FrameTooLargeError, MAX_AUTH_FRAME_BYTES, MAX_FRAME_BYTES, readFrames } from './remote-frames.js'
+import { reviveError, serializeError, type SerializedError } from './session-errors.js'
 
 interface AuthFrame {
   auth: string
@@ -20,15 +23,6 @@ interface QueryFrame {
   parameters: unknown[]
 }
 type ReplyFrame = { ready: true } | { result: QueryResult } | { error: SerializedError }
-
-interface SerializedError {
-  message: string
-  code?: string
-  detail?: string
-  constraint?: string
-}
-
-const ERROR_FIELDS = ['code', 'detail', 'constraint'] as const
 
 /** A session that holds the lock without sending anything (and with nothing running) for this long is cut off. */
 const IDLE_SESSION_MS = 30_000
@@ -53,13 +47,6 @@ const isReplyFrame = (frame: unknown): frame is ReplyFrame =>
 // the secret leaks through the comparison's timing.
 const digest = (text: string) => createHash('sha256').update(text).digest()
 const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected))
-
-function serializeError(error: unknown): SerializedError {
-  const e = error as Error & Partial<Record<(typeof ERROR_FIELDS)[number], string>>
-  const serialized: SerializedError = { message: e.message }
-  for (const field of ERROR_FIELDS) if (typeof e[field] === 'string') serialized[field] = e[field]
-  return serialized
-}
 
 export interface RemoteSessionServer {
   /** Stops accepting sessions and cuts the open ones (their transactions roll back). */
@@ -143,7 +130,7 @@ async function runSession(pool: PglitePool, socket: Socket, secret: string): Pro
         if (ended.signal.aborted) return
         let reply: ReplyFrame
         try {
-          reply = { result: await runOnPglite(pool.db, frame.sql, frame.parameters) }
+          reply = { result: await pool.db.run(frame.sql, frame.parameters) }
         } catch (error) {
           reply = { error: serializeError(error) }
         }
@@ -231,7 +218,7 @@ export class RemotePool implements Pool {
             })
           } else if ('result' in frame) waiting.shift()?.resolve(frame.result)
           else {
-            const error = Object.assign(new Error(frame.error.message), frame.error)
+            const error = reviveError(frame.error)
             // Before "ready" an error frame is the server refusing the session.
             if (!ready) fail(error)
             else waiting.shift()?.reject(error)
