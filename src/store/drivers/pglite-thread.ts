@@ -136,6 +136,16 @@ export class PgliteThread {
     if (failure !== undefined) throw failure
   }
 
+  /**
+   * Ends the thread at once, as a crash would: PGlite is not closed, so only what it already
+   * wrote survives, and everything waiting fails. For an owner that must stop now (and for the
+   * tests of what a crash does to the pool).
+   */
+  async terminate(): Promise<void> {
+    await this.#worker.terminate()
+    await this.#exited
+  }
+
   #request(request: Request): Promise<QueryResult | undefined> {
     if (this.#stopped) return Promise.reject(this.#stopped)
     const id = this.#nextId++
