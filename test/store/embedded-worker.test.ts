@@ -2,6 +2,7 @@
 // the server keeps answering while a long statement runs, rows and errors cross the thread
 // unchanged, and a thread that dies fails requests with 503 instead of leaving them waiting.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -9,6 +10,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { fromDatabaseError } from '../../src/errors/db-errors.js'
 import { PglitePool } from '../../src/store/drivers/pglite-pool.js'
+import { RemotePool, serveRemoteSessions, type RemoteSessionServer } from '../../src/store/drivers/pglite-remote.js'
 import type { PoolClient } from '../../src/store/drivers/pool.js'
 import { createDb } from '../../src/store/database.js'
 import { openEmbeddedPool } from '../../src/store/embedded/embedded-pool.js'
@@ -124,6 +126,60 @@ describe('the database thread', () => {
     try {
       await expect(client.query('SELECT $1::text AS t', [() => 1])).rejects.toThrow()
       expect(await query(client, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
+    } finally {
+      client.release()
+    }
+  })
+})
+
+describe('a remote session, whose statement frames the database thread parses and answers', () => {
+  const SECRET = 'a-test-session-secret'
+  let dir: string
+  let socketPath: string
+  let pool: PglitePool
+  let server: RemoteSessionServer
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tickets-worker-remote-'))
+    socketPath = join(dir, 'tickets.sock')
+    pool = await PglitePool.open(undefined)
+    server = await serveRemoteSessions(pool, socketPath, SECRET)
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    await pool?.end()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('answers rows and errors as a local caller gets them', async () => {
+    const client = await new RemotePool(socketPath, SECRET).connect()
+    try {
+      await query(client, 'CREATE TEMPORARY TABLE uniq (k int CONSTRAINT uniq_k UNIQUE)')
+      expect(await query(client, 'INSERT INTO uniq VALUES ($1) RETURNING k, 7::int8 AS big', [1])).toEqual([{ k: 1, big: '7' }])
+      await expect(client.query('INSERT INTO uniq VALUES ($1)', [1])).rejects.toMatchObject({
+        code: '23505',
+        constraint: 'uniq_k',
+        detail: 'Key (k)=(1) already exists.',
+      })
+    } finally {
+      client.release()
+    }
+  })
+
+  it('ends the session that sends JSON that is not a statement, without running what follows it', async () => {
+    const socket = createConnection(socketPath)
+    let received = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.write(`${JSON.stringify({ auth: SECRET })}\n`)
+    while (!received.includes('"ready"')) await new Promise((r) => setTimeout(r, 10))
+    socket.write(`${JSON.stringify({ sql: 42 })}\n${JSON.stringify({ sql: 'CREATE TABLE after_violation (x int)', parameters: [] })}\n`)
+    await closed
+    expect(received.trim().split('\n').at(-1)).toBe(JSON.stringify({ error: { message: 'not a query frame', code: '08P01' } }))
+    const client = await pool.connect()
+    try {
+      expect(await query(client, "SELECT to_regclass('after_violation') AS t")).toEqual([{ t: null }])
     } finally {
       client.release()
     }

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { PGlite } from '@electric-sql/pglite'
 import { openPglite, runOnPglite } from './pglite-session.js'
+import { answerQueryFrame } from './remote-frames.js'
 import type { ThreadData, ThreadMessage, ThreadRequest } from './pglite-thread-messages.js'
 import { serializeError } from './session-errors.js'
 
@@ -32,9 +33,13 @@ async function handle(request: ThreadRequest): Promise<void> {
       return post({
         type: 'reply',
         id: request.id,
-        result: await runOnPglite(db, request.sql, request.parameters),
+        value: await runOnPglite(db, request.sql, request.parameters),
         inTransaction: inTransaction(),
       })
+    case 'frame': {
+      const answer = await answerQueryFrame(request.bytes, (sql, parameters) => runOnPglite(db, sql, parameters))
+      return post({ type: 'reply', id: request.id, value: answer, inTransaction: inTransaction() })
+    }
     case 'listen': {
       const { channel } = request
       if (!unsubscribers.has(channel))

@@ -3,6 +3,7 @@
 // same strings, numbers, booleans, nulls, objects and byte arrays PGlite produced, with no
 // framing or JSON step; errors cannot cross whole, so they travel serialized (session-errors.ts).
 import type { QueryResult } from './pool.js'
+import type { FrameAnswer } from './remote-frames.js'
 import type { SerializedError } from './session-errors.js'
 
 export interface ThreadData {
@@ -12,6 +13,8 @@ export interface ThreadData {
 
 export type ThreadRequest =
   | { id: number; op: 'query'; sql: string; parameters: readonly unknown[] }
+  /** A remote session's statement frame, as bytes: parsed, run and answered here (remote-frames.ts answerQueryFrame). */
+  | { id: number; op: 'frame'; bytes: Uint8Array }
   | { id: number; op: 'listen'; channel: string }
   | { id: number; op: 'unlisten'; channel: string }
   /** Close PGlite (flushing what it holds), answer, then let the thread end. */
@@ -20,6 +23,9 @@ export type ThreadRequest =
 export type ThreadMessage =
   | { type: 'ready'; sessionUser: string }
   | { type: 'start-failed'; error: SerializedError }
-  /** `inTransaction` is the session's state after the request, so the pool can read it without asking. */
-  | { type: 'reply'; id: number; result?: QueryResult; error?: SerializedError; inTransaction: boolean }
+  /**
+   * `value`: a query's QueryResult, a frame's FrameAnswer, nothing for the others. `inTransaction`
+   * is the session's state after the request, so the pool can read it without asking.
+   */
+  | { type: 'reply'; id: number; value?: QueryResult | FrameAnswer; error?: SerializedError; inTransaction: boolean }
   | { type: 'notify'; channel: string; payload: string }

@@ -5,6 +5,7 @@
 // rows (structured clone, no serialization of our own).
 import { Worker } from 'node:worker_threads'
 import type { QueryResult } from './pool.js'
+import type { FrameAnswer } from './remote-frames.js'
 import type { ThreadData, ThreadMessage, ThreadRequest } from './pglite-thread-messages.js'
 import { reviveError } from './session-errors.js'
 
@@ -27,7 +28,7 @@ export class DatabaseThreadStoppedError extends Error {
 type Request = { [K in ThreadRequest['op']]: Omit<Extract<ThreadRequest, { op: K }>, 'id'> }[ThreadRequest['op']]
 
 interface Pending {
-  resolve: (result: QueryResult | undefined) => void
+  resolve: (value: unknown) => void
   reject: (error: Error) => void
 }
 
@@ -96,7 +97,13 @@ export class PgliteThread {
 
   /** Runs one statement (several, without parameters) in the session, like runOnPglite. */
   async run(sql: string, parameters: readonly unknown[]): Promise<QueryResult> {
-    return (await this.#request({ op: 'query', sql, parameters }))!
+    return (await this.#request({ op: 'query', sql, parameters })) as QueryResult
+  }
+
+  /** Parses, runs and answers a remote session's statement frame, all in the database thread. */
+  async answerFrame(bytes: Uint8Array): Promise<FrameAnswer> {
+    // Moved, not copied: the frame's bytes are the caller's own copy (readFrames).
+    return (await this.#request({ op: 'frame', bytes }, [bytes.buffer as ArrayBuffer])) as FrameAnswer
   }
 
   /** LISTEN on `channel`; `onNotify` hears its notifications until the returned function UNLISTENs. */
@@ -146,14 +153,14 @@ export class PgliteThread {
     await this.#exited
   }
 
-  #request(request: Request): Promise<QueryResult | undefined> {
+  #request(request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.#stopped) return Promise.reject(this.#stopped)
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       try {
         // A parameter that cannot be cloned (a function, a class instance with private state)
         // throws here, before anything was sent.
-        this.#worker.postMessage({ ...request, id })
+        this.#worker.postMessage({ ...request, id }, transfer)
       } catch (error) {
         return reject(error as Error)
       }
@@ -168,7 +175,7 @@ export class PgliteThread {
     this.#pending.delete(message.id)
     this.#inTransaction = message.inTransaction
     if (message.error) pending?.reject(reviveError(message.error))
-    else pending?.resolve(message.result)
+    else pending?.resolve(message.value)
   }
 
   #stop(error: Error, { closing = false } = {}): void {
