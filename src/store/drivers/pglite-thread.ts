@@ -59,6 +59,9 @@ export class PgliteThread {
     readonly sessionUser: string,
   ) {
     this.#worker = worker
+    // Like PGlite on the event loop, an idle database thread keeps no process alive (a CLI
+    // command ends when its work is done); it is referenced only while a request waits.
+    worker.unref()
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()))
     worker.on('message', (message: ThreadMessage) => this.#receive(message))
     worker.on('error', (error) => this.#stop(new DatabaseThreadStoppedError(error.message)))
@@ -164,6 +167,7 @@ export class PgliteThread {
       } catch (error) {
         return reject(error as Error)
       }
+      if (this.#pending.size === 0) this.#worker.ref()
       this.#pending.set(id, { resolve, reject })
     })
   }
@@ -173,6 +177,7 @@ export class PgliteThread {
     if (message.type !== 'reply') return
     const pending = this.#pending.get(message.id)
     this.#pending.delete(message.id)
+    if (this.#pending.size === 0) this.#worker.unref()
     this.#inTransaction = message.inTransaction
     if (message.error) pending?.reject(reviveError(message.error))
     else pending?.resolve(message.value)
