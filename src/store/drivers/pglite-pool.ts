@@ -1,24 +1,10 @@
-// An in-process PGlite database behind the pool interface. PGlite has a single session, so
+// The embedded PGlite database behind the pool interface. PGlite has a single session, so
 // "connecting" takes a lock that is held until release: a transaction's statements can never
-// interleave with another caller's.
-import { PGlite, types } from '@electric-sql/pglite'
-import { commandOf, Mutex, toArrayLiteral, type NotificationHandlers, type Pool, type PoolClient, type QueryResult } from './pool.js'
-
-// The same value shapes node-postgres produces with our type overrides (see pg-pool.ts):
-// int8 and timestamptz stay text, so both drivers hand the store identical rows.
-const PARSERS = {
-  [types.INT8]: (value: string) => value,
-  [types.TIMESTAMPTZ]: (value: string) => value,
-}
-
-// What every session starts with; restored after each remote session (see restoreSession).
-const SESSION_SETTINGS = "SET TimeZone TO 'UTC'"
-
-export async function openPglite(dataDir: string | undefined): Promise<PGlite> {
-  const db = await PGlite.create(dataDir ?? 'memory://', { parsers: PARSERS })
-  await db.exec(SESSION_SETTINGS)
-  return db
-}
+// interleave with another caller's. The database itself runs in its own thread (pglite-thread.ts);
+// the lock, its timeout and the restoring of the session live here, on the server's thread.
+import { Mutex, type NotificationHandlers, type Pool, type PoolClient } from './pool.js'
+import { SESSION_SETTINGS } from './pglite-session.js'
+import { PgliteThread } from './pglite-thread.js'
 
 /**
  * Waiting for the session lock took longer than the pool allows. PGlite ignores
@@ -54,19 +40,7 @@ const RESTORE_SESSION = [
   SESSION_SETTINGS,
 ].join('; ')
 
-// Like node-postgres: a statement without parameters goes through the simple protocol (so a
-// migration may hold several statements); one with parameters is parsed and bound.
-export async function runOnPglite(db: PGlite, sql: string, parameters: readonly unknown[]): Promise<QueryResult> {
-  const result =
-    parameters.length === 0
-      ? (await db.exec(sql)).at(-1)
-      : await db.query<Record<string, unknown>>(
-          sql,
-          parameters.map((p) => (Array.isArray(p) ? toArrayLiteral(p) : p)),
-        )
-  const rows = (result?.rows ?? []) as Record<string, unknown>[]
-  return { command: commandOf(sql), rowCount: result?.affectedRows ?? rows.length, rows }
-}
+const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 export class PglitePool implements Pool {
   readonly mutex = new Mutex()
@@ -74,28 +48,32 @@ export class PglitePool implements Pool {
   readonly #channels = new Map<string, NotificationHandlers>()
 
   constructor(
-    readonly db: PGlite,
-    /** Who the session runs as; restoreSession checks it is still so. */
-    readonly sessionUser: string,
+    /** The session: statements sent to the database thread. */
+    readonly db: PgliteThread,
     readonly options: PglitePoolOptions = {},
-  ) {}
+  ) {
+    // A crashed thread takes the subscriptions with it: their owners must assume they missed
+    // notifications (every later statement fails with 503 store-unavailable anyway).
+    db.onStop(() => {
+      for (const handlers of this.#channels.values()) handlers.onLost()
+    })
+  }
 
+  /** Who the session runs as; restoreSession checks it is still so. */
+  get sessionUser(): string {
+    return this.db.sessionUser
+  }
+
+  /** Opens PGlite (`undefined`: in memory) in a database thread of its own. */
   static async open(dataDir: string | undefined, options: PglitePoolOptions = {}): Promise<PglitePool> {
-    const db = await openPglite(dataDir)
-    try {
-      const { rows } = await db.query<{ user: string }>('SELECT session_user AS "user"')
-      return new PglitePool(db, rows[0]!.user, options)
-    } catch (error) {
-      await db.close().catch(() => undefined)
-      throw error
-    }
+    return new PglitePool(await PgliteThread.start(dataDir), options)
   }
 
   async connect(): Promise<PoolClient> {
     const unlock = await this.#lock()
     let released = false
     return {
-      query: (sql, parameters) => runOnPglite(this.db, sql, parameters),
+      query: (sql, parameters) => this.db.run(sql, parameters),
       release: () => {
         if (released) return
         released = true
@@ -140,20 +118,19 @@ export class PglitePool implements Pool {
    */
   async restoreSession(): Promise<void> {
     if (this.db.closed) return
-    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK')
-    await this.db.exec(RESTORE_SESSION)
-    const { rows } = await this.db.query<{ user: string }>('SELECT session_user AS "user"')
+    const run = (sql: string) => this.db.run(sql, [])
+    if (this.db.isInTransaction()) await run('ROLLBACK')
+    await run(RESTORE_SESSION)
+    const { rows } = await run('SELECT session_user AS "user"')
     if (rows[0]?.user !== this.sessionUser) {
       await this.db.close()
-      throw new Error(`a remote session changed the session user to ${rows[0]?.user ?? '?'}; the embedded store was closed`)
+      throw new Error(`a remote session changed the session user to ${String(rows[0]?.user ?? '?')}; the embedded store was closed`)
     }
-    const listening = new Set(
-      (await this.db.query<{ channel: string }>('SELECT pg_listening_channels() AS channel')).rows.map((r) => r.channel),
-    )
-    for (const channel of listening) if (!this.#channels.has(channel)) await this.db.exec(`UNLISTEN "${channel.replace(/"/g, '""')}"`)
+    const listening = new Set((await run('SELECT pg_listening_channels() AS channel')).rows.map((r) => r.channel as string))
+    for (const channel of listening) if (!this.#channels.has(channel)) await run(`UNLISTEN ${quoteIdentifier(channel)}`)
     for (const [channel, handlers] of this.#channels)
       if (!listening.has(channel)) {
-        await this.db.exec(`LISTEN "${channel.replace(/"/g, '""')}"`)
+        await run(`LISTEN ${quoteIdentifier(channel)}`)
         handlers.onSubscribed()
       }
   }

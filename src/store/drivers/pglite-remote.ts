@@ -4,31 +4,29 @@
 // its 0600 lock file, so only processes that can read that file (the owner's user) get in.
 // A session then holds the owner's lock from "ready" until the socket closes, exactly like a
 // local connection, so a remote transaction is as isolated as a local one; when it ends, the
-// shared session is restored before anyone else gets it.
+// shared session is restored before anyone else gets it. Sessions are served on the server's
+// thread under PglitePool's lock, like a local caller; each statement frame goes to the
+// database thread as bytes, to be parsed, run and answered there, so that a 2 MB import batch
+// is never parsed on the event loop.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { chmodSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import type { Pool, PoolClient, QueryResult } from './pool.js'
-import { runOnPglite, type PglitePool } from './pglite-pool.js'
-import { encodeFrame, FrameError, type FrameTooLargeError, MAX_AUTH_FRAME_BYTES, MAX_FRAME_BYTES, readFrames } from './remote-frames.js'
+import type { PglitePool } from './pglite-pool.js'
+import {
+  encodeFrame,
+  FrameError,
+  MAX_AUTH_FRAME_BYTES,
+  MAX_FRAME_BYTES,
+  readFrames,
+  type FrameAnswer,
+  type ReplyFrame,
+} from './remote-frames.js'
+import { reviveError, serializeError, type SerializedError } from './session-errors.js'
 
 interface AuthFrame {
   auth: string
 }
-interface QueryFrame {
-  sql: string
-  parameters: unknown[]
-}
-type ReplyFrame = { ready: true } | { result: QueryResult } | { error: SerializedError }
-
-interface SerializedError {
-  message: string
-  code?: string
-  detail?: string
-  constraint?: string
-}
-
-const ERROR_FIELDS = ['code', 'detail', 'constraint'] as const
 
 /** A session that holds the lock without sending anything (and with nothing running) for this long is cut off. */
 const IDLE_SESSION_MS = 30_000
@@ -37,11 +35,6 @@ const AUTH_TIMEOUT_MS = 5_000
 
 const isAuthFrame = (frame: unknown): frame is AuthFrame =>
   typeof frame === 'object' && frame !== null && typeof (frame as AuthFrame).auth === 'string'
-const isQueryFrame = (frame: unknown): frame is QueryFrame =>
-  typeof frame === 'object' &&
-  frame !== null &&
-  typeof (frame as QueryFrame).sql === 'string' &&
-  Array.isArray((frame as QueryFrame).parameters)
 const isReplyFrame = (frame: unknown): frame is ReplyFrame =>
   typeof frame === 'object' &&
   frame !== null &&
@@ -53,13 +46,6 @@ const isReplyFrame = (frame: unknown): frame is ReplyFrame =>
 // the secret leaks through the comparison's timing.
 const digest = (text: string) => createHash('sha256').update(text).digest()
 const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected))
-
-function serializeError(error: unknown): SerializedError {
-  const e = error as Error & Partial<Record<(typeof ERROR_FIELDS)[number], string>>
-  const serialized: SerializedError = { message: e.message }
-  for (const field of ERROR_FIELDS) if (typeof e[field] === 'string') serialized[field] = e[field]
-  return serialized
-}
 
 export interface RemoteSessionServer {
   /** Stops accepting sessions and cuts the open ones (their transactions roll back). */
@@ -111,8 +97,10 @@ async function runSession(pool: PglitePool, socket: Socket, secret: string): Pro
     clearTimeout(idle)
     idle = setTimeout(() => socket.destroy(), IDLE_SESSION_MS)
   }
+  let broken = false
   /** Ends this session only: an error frame if the socket still takes one, then close. */
   const fail = (error: SerializedError) => {
+    broken = true
     reader.stop()
     if (socket.destroyed) return
     socket.end(`${JSON.stringify({ error })}\n`, () => socket.destroy())
@@ -132,28 +120,26 @@ async function runSession(pool: PglitePool, socket: Socket, secret: string): Pro
         if (!isAuthFrame(frame) || !sameSecret(frame.auth, secret)) return fail({ message: 'authentication failed', code: '28P01' })
         stage = 'waiting'
         reader.limit = MAX_FRAME_BYTES
+        reader.raw = true
         return authenticated(true)
       }
-      if (stage !== 'ready' || !isQueryFrame(frame))
+      if (stage !== 'ready' || !(frame instanceof Uint8Array))
         return fail({ message: stage === 'ready' ? 'not a query frame' : 'a query before ready', code: '08P01' })
       clearTimeout(idle)
       running++
       chain = chain.then(async () => {
-        // A client that went away has nobody to answer; its transaction rolls back below.
-        if (ended.signal.aborted) return
-        let reply: ReplyFrame
+        // A client that went away (or broke the protocol) has nobody to answer; its
+        // transaction rolls back below.
+        if (ended.signal.aborted || broken) return
+        // The database thread parses the statement, runs it and encodes the reply.
+        let answer: FrameAnswer
         try {
-          reply = { result: await runOnPglite(pool.db, frame.sql, frame.parameters) }
+          answer = await pool.db.answerFrame(frame)
         } catch (error) {
-          reply = { error: serializeError(error) }
+          answer = { reply: encodeFrame({ error: serializeError(error) }, 'an error') }
         }
-        let text: string
-        try {
-          text = encodeFrame(reply, 'the result')
-        } catch (error) {
-          text = encodeFrame({ error: serializeError(error as FrameTooLargeError) }, 'an error')
-        }
-        socket.write(text)
+        if ('violation' in answer) return fail(answer.violation)
+        socket.write(answer.reply)
         if (--running === 0 && !ended.signal.aborted) armIdle()
       })
     },
@@ -231,7 +217,7 @@ export class RemotePool implements Pool {
             })
           } else if ('result' in frame) waiting.shift()?.resolve(frame.result)
           else {
-            const error = Object.assign(new Error(frame.error.message), frame.error)
+            const error = reviveError(frame.error)
             // Before "ready" an error frame is the server refusing the session.
             if (!ready) fail(error)
             else waiting.shift()?.reject(error)

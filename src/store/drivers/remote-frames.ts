@@ -3,6 +3,20 @@
 // one session, never the process: every failure is reported to `onError` once, after which no
 // more frames are delivered and the caller closes the socket.
 import type { Socket } from 'node:net'
+import type { QueryResult } from './pool.js'
+import { serializeError, type SerializedError } from './session-errors.js'
+
+export interface QueryFrame {
+  sql: string
+  parameters: unknown[]
+}
+export type ReplyFrame = { ready: true } | { result: QueryResult } | { error: SerializedError }
+
+export const isQueryFrame = (frame: unknown): frame is QueryFrame =>
+  typeof frame === 'object' &&
+  frame !== null &&
+  typeof (frame as QueryFrame).sql === 'string' &&
+  Array.isArray((frame as QueryFrame).parameters)
 
 /**
  * The largest frame either side accepts once the peer has authenticated. The largest frames
@@ -38,6 +52,8 @@ export class FrameTooLargeError extends Error {
 export interface FrameReader {
   /** The current limit on one frame's size, in bytes (raised once the peer has authenticated). */
   limit: number
+  /** Deliver each frame as its bytes, unparsed (the owner parses statements in its database thread). */
+  raw: boolean
   /** Deliver no more frames. */
   stop(): void
 }
@@ -45,13 +61,14 @@ export interface FrameReader {
 export function readFrames(
   socket: Socket,
   limit: number,
+  /** A parsed JSON value, or the frame's bytes while `raw` is set. */
   onFrame: (frame: unknown) => void,
   onError: (error: FrameError) => void,
 ): FrameReader {
   let parts: Buffer[] = []
   let size = 0
   let stopped = false
-  const reader: FrameReader = { limit, stop: () => (stopped = true) }
+  const reader: FrameReader = { limit, raw: false, stop: () => (stopped = true) }
   const fail = (error: FrameError) => {
     if (stopped) return
     stopped = true
@@ -72,10 +89,17 @@ export function readFrames(
         return
       }
       parts.push(chunk.subarray(start, newline))
-      const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')
+      const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
       parts = []
       size = 0
       start = newline + 1
+      if (reader.raw) {
+        // A copy of its own: posting a view to another thread copies its whole underlying
+        // buffer (the socket's chunk, or Buffer's shared pool), not just the frame.
+        onFrame(new Uint8Array(whole))
+        continue
+      }
+      const text = whole.toString('utf8')
       let frame: unknown
       try {
         frame = JSON.parse(text)
@@ -97,4 +121,36 @@ export function encodeFrame(frame: unknown, what: string): string {
     if (bytes > MAX_FRAME_BYTES) throw new FrameTooLargeError(what, bytes)
   }
   return text
+}
+
+/** What answering one statement frame comes to: the reply frame to write, or a violation that ends the session. */
+export type FrameAnswer = { reply: string } | { violation: SerializedError }
+
+/**
+ * Parses a statement frame, runs it and encodes the reply: all of it where `run` runs (the
+ * owner's database thread), so that a 2 MB import batch is never parsed on the server's event
+ * loop (about 6 ms of JSON.parse on the bench machine, more than /healthz may wait).
+ */
+export async function answerQueryFrame(
+  bytes: Uint8Array,
+  run: (sql: string, parameters: unknown[]) => Promise<QueryResult>,
+): Promise<FrameAnswer> {
+  let frame: unknown
+  try {
+    frame = JSON.parse(new TextDecoder().decode(bytes))
+  } catch {
+    return { violation: serializeError(new FrameError('a frame is not valid JSON')) }
+  }
+  if (!isQueryFrame(frame)) return { violation: serializeError(new FrameError('not a query frame')) }
+  let reply: ReplyFrame
+  try {
+    reply = { result: await run(frame.sql, frame.parameters) }
+  } catch (error) {
+    reply = { error: serializeError(error) }
+  }
+  try {
+    return { reply: encodeFrame(reply, 'the result') }
+  } catch (error) {
+    return { reply: encodeFrame({ error: serializeError(error as FrameTooLargeError) }, 'an error') }
+  }
 }
