@@ -42,6 +42,8 @@ export interface WebhookDispatcherOptions {
 /** How long the delivery log is kept. */
 export const DELIVERY_LOG_DAYS = 30
 const PRUNE_EVERY_MS = 3_600_000
+/** The shortest time between two looks for due work. */
+const MIN_CYCLE_GAP_MS = 20
 const SILENT: DispatchLog = { warn: () => undefined, error: () => undefined }
 
 export class WebhookDispatcher {
@@ -56,6 +58,7 @@ export class WebhookDispatcher {
   #stopped = false
   #timer: NodeJS.Timeout | undefined
   #lastPrune = Number.NEGATIVE_INFINITY
+  #lastCycleAt = Number.NEGATIVE_INFINITY
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options
@@ -89,14 +92,24 @@ export class WebhookDispatcher {
     this.wake()
   }
 
-  /** Looks for due work now (coalesced: a look already running looks once more when it ends). */
+  /**
+   * Looks for due work now (coalesced: a look already running looks once more when it ends, and
+   * looks start at least MIN_CYCLE_GAP_MS apart: every commit wakes the dispatcher, and under a
+   * steady flow of commits back-to-back claim queries would compete with the API for connections).
+   */
   wake(): void {
     if (this.#stopped) return
     if (this.#cycling) {
       this.#again = true
       return
     }
-    this.#cycling = this.#cycle().finally(() => {
+    const gap = this.#lastCycleAt + MIN_CYCLE_GAP_MS - performance.now()
+    const start = gap > 0 ? new Promise((resolve) => setTimeout(resolve, gap)) : Promise.resolve()
+    this.#cycling = start.then(() => {
+      this.#lastCycleAt = performance.now()
+      return this.#cycle()
+    })
+    this.#cycling = this.#cycling.finally(() => {
       this.#cycling = undefined
       if (this.#again) {
         this.#again = false
@@ -133,6 +146,7 @@ export class WebhookDispatcher {
   }
 
   async #cycle(): Promise<void> {
+    if (this.#stopped) return
     const free = this.#concurrency - this.#running.size
     if (free <= 0) return
     const { store, clock, log } = this.#context
