@@ -33,10 +33,12 @@ class Channel {
   readonly lags: number[] = []
   readonly probes = new Map<string, number>()
   readonly ids = new Set<string>()
+  readonly occurred: number[] = []
   constructor(readonly name: string) {}
   saw(doc: EventDoc): void {
     const now = Date.now()
     this.ids.add(doc.id)
+    this.occurred.push(Date.parse(doc.occurred_at))
     this.lags.push(now - Date.parse(doc.occurred_at))
     if (doc.type === 'tickets.ticket.created' && doc.payload?.ticket) this.probes.set(doc.payload.ticket.id, performance.now())
   }
@@ -69,6 +71,7 @@ try {
     body: JSON.stringify({ url: `http://127.0.0.1:${port}/hook`, event_types: ['tickets.ticket.*'], description: 'delivery latency' }),
   })
   if (created.status !== 201) throw new Error(`webhook endpoint: ${created.status} ${await created.text()}`)
+  const endpointId = ((await created.json()) as { id: string }).id
 
   const stream = http.get(
     `${server.baseUrl}/v2/system/events/stream`,
@@ -129,6 +132,21 @@ try {
     lines.push(line(`${channel.name}, since occurred_at`, channel.lags))
     lines.push(line(`${channel.name}, probes since their write was answered`, probeLags(channel)))
   }
+  // How the webhook's lag moved over the run: a backlog that grows, or a constant delay.
+  const tenths = Array.from({ length: 10 }, (_, i) =>
+    percentile(webhook.lags.slice(Math.floor((i * webhook.lags.length) / 10), Math.floor(((i + 1) * webhook.lags.length) / 10)), 50),
+  )
+  lines.push(`webhook p50 by tenth of the run: ${tenths.join(', ')} ms`)
+  const first = Math.min(...sse.occurred)
+  const perWindow = new Array<number>(Math.ceil(seconds / 2) + 2).fill(0)
+  for (const at of sse.occurred) perWindow[Math.floor((at - first) / 2000)]! += 1
+  lines.push(`events per 2 s window (the provider followed): ${perWindow.join(', ')}`)
+  // Failed attempts (a retry waits 5 s) would show as a lag of seconds.
+  const log = (await (
+    await fetch(`${server.baseUrl}/v2/system/webhook-endpoints/${endpointId}/deliveries?limit=1000`, { headers: { authorization: `Bearer ${manage}` } })
+  ).json()) as { result: Array<{ succeeded: boolean; error: string | null; response_status: number | null }> }
+  const failures = log.result.filter((attempt) => !attempt.succeeded)
+  lines.push(`webhook: ${failures.length} failed attempts among the last ${log.result.length} logged${failures[0] ? ` (${failures[0].error ?? failures[0].response_status})` : ''}`)
   const missing = [...sse.ids].filter((id) => !webhook.ids.has(id)).length
   lines.push(`webhook: ${webhook.ids.size} distinct events; ${missing} of the stream's events not delivered by webhook`)
   process.stdout.write(lines.join('\n') + '\n')
