@@ -3,7 +3,6 @@
 // of a JSON statement per batch. COPY needs the driver's own connection (the pool behind Kysely
 // hands out query-only clients), so the import opens a connection of its own and runs the
 // whole transaction, Kysely statements included, on it.
-import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
 import { sql } from 'kysely'
 import pg from 'pg'
@@ -54,6 +53,19 @@ function singleConnection(client: pg.Client): Pool {
   return { connect: async () => connection, end: () => client.end() }
 }
 
+/** Until the stream takes more, or fails (its error is then reported through the stager's failure). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done)
+      stream.off('error', done)
+      resolve()
+    }
+    stream.on('drain', done)
+    stream.on('error', done)
+  })
+}
+
 /**
  * Streams every batch into one COPY. A batch is written and the loop moves on to parse the
  * next while PostgreSQL ingests it; only when the socket's buffer is full does it wait.
@@ -70,7 +82,7 @@ function copyStager(client: pg.Client): Stager {
     async stage(batch) {
       if (failure) throw failure
       const stream = copy ?? open()
-      if (!stream.write(toCopyText(batch))) await Promise.race([once(stream, 'drain'), finished(stream)])
+      if (!stream.write(toCopyText(batch))) await drained(stream)
       if (failure) throw failure
     },
     async finish() {
