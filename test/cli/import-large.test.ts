@@ -68,8 +68,8 @@ describeEachStore('tickets import of a large file (the bulk path)', (ctx) => {
     const rows = await ctx.store.db
       .selectFrom('tickets')
       .select([...TICKET_COLUMNS, 'doc'])
-      .where('ticket_number', '>=', 63_000_000)
-      .where('ticket_number', '<', 63_000_000 + LINES)
+      .where('ticket_number', '>=', '63000000')
+      .where('ticket_number', '<', String(63_000_000 + LINES))
       .execute()
     expect(rows).toHaveLength(LINES)
     for (const { doc, ...row } of rows) expect(doc).toBe(JSON.stringify(rowToTicket(row)))
