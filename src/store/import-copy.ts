@@ -13,6 +13,9 @@ import { importTickets, type Stager } from './import-sql.js'
 import { COPY_COLUMNS, toCopyText } from './import-copy-text.js'
 import type { ImportResult, ImportTicket } from './ticket-transfer.js'
 
+/** How the import's connection shows in pg_stat_activity. */
+export const IMPORT_APPLICATION = 'tickets import'
+
 export interface CopyImportOptions {
   /** How long the import waits for a lock (default lock-timeout.ts's LOCK_TIMEOUT_MS). */
   lockTimeoutMs?: number | undefined
@@ -26,7 +29,7 @@ export async function importTicketsByCopy(
   options: CopyImportOptions = {},
 ): Promise<ImportResult> {
   // A UTC session like the pool's (pg-pool.ts); the transaction lifts the statement timeout itself.
-  const client = new pg.Client({ connectionString: databaseUrl, options: '-c TimeZone=UTC' })
+  const client = new pg.Client({ connectionString: databaseUrl, options: '-c TimeZone=UTC', application_name: IMPORT_APPLICATION })
   client.on('error', () => undefined) // a lost connection fails the running query, which reports it
   await client.connect()
   const db = createDb(singleConnection(client))
