@@ -40,6 +40,24 @@ function schemaReason(keyword: string, message: string): string {
   return message
 }
 
+// A date-time already in the form parseDateTime returns (UTC, `Z`, no trailing fractional
+// zeros), as exports and most generators write them, needs only its ranges checked: this skips
+// parseDateTime's Date arithmetic, a sixth of the import's parsing time on a million lines.
+const NORMAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{0,5}[1-9])?Z$/
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** True when parseDateTime(raw) would return raw itself; anything else goes through parseDateTime. */
+export function isNormalDateTime(raw: string): boolean {
+  const m = NORMAL_DATE_TIME.exec(raw)
+  if (!m) return false
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]
+  return year >= 1 && days !== undefined && day >= 1 && day <= days && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59
+}
+
 /** Parses and validates one line; returns the ticket with normalised timestamps and ids. */
 export function parseImportLine(text: string, line: number, defaultProvider: string | undefined): ImportTicket {
   let value: unknown
@@ -69,7 +87,8 @@ export function parseImportLine(text: string, line: number, defaultProvider: str
     const field = fieldOf(first.instancePath, first.params as Record<string, unknown>)
     throw new ImportLineError(line, field, schemaReason(first.keyword, first.message))
   }
-  const ticket = { ...(candidate as Ticket) }
+  // `candidate` is already this line's own object (the rest of the destructuring): normalised in place.
+  const ticket = candidate as Ticket
   for (const field of INT64_FIELDS)
     if (!Number.isSafeInteger(ticket[field])) throw new ImportLineError(line, field, 'must be an integer within ±(2^53-1)')
   // The schema says int32, but the compiled validator does not check integer formats.
@@ -79,7 +98,7 @@ export function parseImportLine(text: string, line: number, defaultProvider: str
     const raw = ticket[field]
     if (raw === null) continue
     try {
-      ticket[field] = parseDateTime(raw)
+      ticket[field] = isNormalDateTime(raw) ? raw : parseDateTime(raw)
     } catch (error) {
       throw new ImportLineError(line, field, (error as FieldError).message)
     }

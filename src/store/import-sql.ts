@@ -5,6 +5,7 @@
 // throws and the caller's transaction rolls back.
 import { sql, type Transaction } from 'kysely'
 import { ImportLineError } from '../domain/import-errors.js'
+import { type BulkDocuments, takeOverDocuments } from './import-documents.js'
 import type { Database } from './database.js'
 import { LOCK_TIMEOUT_MS, limitLockWaits, waitingFor } from './lock-timeout.js'
 import type { ImportResult, ImportTicket } from './ticket-transfer.js'
@@ -14,6 +15,23 @@ import { TICKET_COLUMNS } from './ticket-row.js'
 const STORED = [...TICKET_COLUMNS, 'provider_id'] as const
 
 const ident = (names: readonly string[]) => sql.raw(names.map((n) => `"${n}"`).join(', '))
+
+/**
+ * How validated batches reach the staging table. The import's other statements run on the
+ * same connection, so nothing else is sent between the first stage() and finish() (or abort()).
+ */
+export interface Stager {
+  stage(batch: ImportTicket[]): Promise<void>
+  /** After the last batch: every staged row is in the table. */
+  finish(): Promise<void>
+  /** The import failed while staging: leave the connection ready for the rollback. */
+  abort(error: unknown): Promise<void>
+}
+
+/** Stages with plain statements, so it works on every pool (the embedded store's included). */
+export function jsonStager(trx: Transaction<Database>): Stager {
+  return { stage: (batch) => stage(trx, batch), finish: async () => {}, abort: async () => {} }
+}
 
 /**
  * One statement per batch, its rows as a single JSON parameter: PostgreSQL's JSON parser does
@@ -73,18 +91,21 @@ export async function createStaging(trx: Transaction<Database>): Promise<void> {
  * Checking after the write rather than before costs one pass, not two, and also catches a
  * ticket another transaction committed meanwhile.
  */
-export async function upsertStaged(trx: Transaction<Database>): Promise<{ inserted: number; updated: number }> {
+export async function upsertStaged(trx: Transaction<Database>, documents?: BulkDocuments): Promise<{ inserted: number; updated: number }> {
   // Rows that are already identical are skipped, so importing a file twice writes nothing.
   const changed = sql.join(
     STORED.map((c) => sql`${sql.ref(`tickets.${c}`)} IS DISTINCT FROM ${sql.ref(`excluded.${c}`)}`),
     sql` OR `,
   )
+  // Without the trigger, the statement writes each document itself (import-documents.ts).
+  const written: readonly string[] = documents ? [...STORED, 'doc'] : STORED
   const result = await sql<{ inserted: string; updated: string }>`
     WITH upserted AS (
-      INSERT INTO tickets (${ident(STORED)})
-      SELECT ${ident(STORED)} FROM import_staging ORDER BY provider_id, created_at
+      INSERT INTO tickets (${ident(written)})
+      SELECT ${ident(STORED)}${documents ? sql`, ${documents.expression('s')}` : sql``} FROM import_staging s ORDER BY provider_id, created_at
       ON CONFLICT (id) DO UPDATE SET ${sql.raw(
-        STORED.filter((c) => c !== 'id')
+        written
+          .filter((c) => c !== 'id')
           .map((c) => `"${c}" = excluded."${c}"`)
           .join(', '),
       )}
@@ -103,36 +124,45 @@ export async function importTickets(
   batches: AsyncIterable<ImportTicket[]>,
   onProgress?: (lines: number) => void,
   lockTimeoutMs = LOCK_TIMEOUT_MS,
+  stagerFor: (trx: Transaction<Database>) => Stager = jsonStager,
 ): Promise<ImportResult> {
   // A large import legitimately runs longer than the per-statement limit that protects the
   // API; the limit is lifted for this transaction only. Lock waits stay bounded (lock-timeout.ts).
   await sql`SET LOCAL statement_timeout = 0`.execute(trx)
   await limitLockWaits(trx, lockTimeoutMs)
   return waitingFor('a lock on the tickets table (another transaction holds it, e.g. a migration or a long query)', lockTimeoutMs, () =>
-    stageAndWrite(trx, batches, onProgress),
+    stageAndWrite(trx, batches, stagerFor, onProgress),
   )
 }
 
 async function stageAndWrite(
   trx: Transaction<Database>,
   batches: AsyncIterable<ImportTicket[]>,
+  stagerFor: (trx: Transaction<Database>) => Stager,
   onProgress?: (lines: number) => void,
 ): Promise<ImportResult> {
   await createStaging(trx)
+  const stager = stagerFor(trx)
   let lines = 0
-  // The next batch is parsed and validated (CPU, here) while the current one is written
-  // (PostgreSQL, elsewhere): the two overlap instead of taking turns.
-  const iterator = batches[Symbol.asyncIterator]()
-  let pending = iterator.next()
-  for (;;) {
-    const { done, value: batch } = await pending
-    if (done) break
-    pending = iterator.next()
-    pending.catch(() => undefined) // awaited on the next turn; don't report it as unhandled now
-    if (batch.length === 0) continue
-    await stage(trx, batch)
-    lines += batch.length
-    onProgress?.(lines)
+  try {
+    // The next batch is parsed and validated (CPU, here) while the current one is written
+    // (PostgreSQL, elsewhere): the two overlap instead of taking turns.
+    const iterator = batches[Symbol.asyncIterator]()
+    let pending = iterator.next()
+    for (;;) {
+      const { done, value: batch } = await pending
+      if (done) break
+      pending = iterator.next()
+      pending.catch(() => undefined) // awaited on the next turn; don't report it as unhandled now
+      if (batch.length === 0) continue
+      await stager.stage(batch)
+      lines += batch.length
+      onProgress?.(lines)
+    }
+    await stager.finish()
+  } catch (error) {
+    await stager.abort(error)
+    throw error
   }
   if (lines === 0) return { inserted: 0, updated: 0, unchanged: 0 }
   await sql`CREATE INDEX ON import_staging (id)`.execute(trx)
@@ -141,8 +171,11 @@ async function stageAndWrite(
   const conflict = await firstConflict(trx)
   if (conflict) throw conflict
 
-  const rebuild = (await isBulk(trx, lines)) ? await dropSecondaryIndexes(trx) : []
-  const { inserted, updated } = await upsertStaged(trx)
+  const bulk = await isBulk(trx, lines)
+  const rebuild = bulk ? await dropSecondaryIndexes(trx) : []
+  const documents = bulk ? await takeOverDocuments(trx) : undefined
+  const { inserted, updated } = await upsertStaged(trx, documents)
+  await documents?.restore()
   // Created tickets are numbered above every imported number, renumbered ones included.
   await sql`SELECT setval('ticket_numbers', m) FROM (SELECT max(ticket_number) AS m FROM import_staging) s
             WHERE m > (SELECT last_value FROM ticket_numbers)`.execute(trx)
