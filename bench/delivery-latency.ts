@@ -143,10 +143,14 @@ try {
   lines.push(`events per 2 s window (the provider followed): ${perWindow.join(', ')}`)
   // Failed attempts (a retry waits 5 s) would show as a lag of seconds.
   const log = (await (
-    await fetch(`${server.baseUrl}/v2/system/webhook-endpoints/${endpointId}/deliveries?limit=1000`, { headers: { authorization: `Bearer ${manage}` } })
+    await fetch(`${server.baseUrl}/v2/system/webhook-endpoints/${endpointId}/deliveries?limit=1000`, {
+      headers: { authorization: `Bearer ${manage}` },
+    })
   ).json()) as { result: Array<{ succeeded: boolean; error: string | null; response_status: number | null }> }
   const failures = log.result.filter((attempt) => !attempt.succeeded)
-  lines.push(`webhook: ${failures.length} failed attempts among the last ${log.result.length} logged${failures[0] ? ` (${failures[0].error ?? failures[0].response_status})` : ''}`)
+  lines.push(
+    `webhook: ${failures.length} failed attempts among the last ${log.result.length} logged${failures[0] ? ` (${failures[0].error ?? failures[0].response_status})` : ''}`,
+  )
   const missing = [...sse.ids].filter((id) => !webhook.ids.has(id)).length
   lines.push(`webhook: ${webhook.ids.size} distinct events; ${missing} of the stream's events not delivered by webhook`)
   process.stdout.write(lines.join('\n') + '\n')

@@ -74,7 +74,10 @@ try {
     const created = await fetch(`${server.baseUrl}/v2/system/webhook-endpoints`, {
       method: 'POST',
       headers: { authorization: `Bearer ${manage}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`, event_types: ['tickets.ticket.*'] }),
+      body: JSON.stringify({
+        url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
+        event_types: ['tickets.ticket.*'],
+      }),
     })
     if (created.status !== 201) throw new Error(`endpoint: ${created.status} ${await created.text()}`)
     const endpoint = (await created.json()) as { id: string; secret: string }

@@ -58,6 +58,9 @@ export function isNormalDateTime(raw: string): boolean {
   return year >= 1 && days !== undefined && day >= 1 && day <= days && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59
 }
 
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Parses and validates one line; returns the ticket with normalised timestamps and ids. */
 export function parseImportLine(text: string, line: number, defaultProvider: string | undefined): ImportTicket {
   let value: unknown
@@ -109,6 +112,12 @@ export function parseImportLine(text: string, line: number, defaultProvider: str
   }
   const violation = ticketViolations(ticket)[0]
   if (violation) throw new ImportLineError(line, violation.field, violation.reason)
+  // JSON may spell half a surrogate pair (\ud800); the database's text cannot hold it, and the
+  // COPY encoding would silently store U+FFFD instead. Only a line with such an escape is checked.
+  if (SURROGATE_ESCAPE.test(text))
+    for (const [field, value] of Object.entries(ticket))
+      if (typeof value === 'string' && LONE_SURROGATE.test(value))
+        throw new ImportLineError(line, field, 'contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair)')
   return { line, providerId, ticket }
 }
 

@@ -49,6 +49,15 @@ describe('parseImportLine', () => {
     expect(parseImportLine(line(ticket()), 3, PROVIDER_A)).toEqual({ line: 3, providerId: PROVIDER_A, ticket: ticket() })
   })
 
+  it('refuses half a surrogate pair, naming the field, and keeps a whole pair', () => {
+    const lone = JSON.stringify(ticket({ customer_reference: 'ref' })).replace('"ref"', '"ref\\ud800"')
+    expect(() => parseImportLine(lone, 7, PROVIDER_A)).toThrow(
+      new ImportLineError(7, 'customer_reference', 'contains an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair)'),
+    )
+    const pair = JSON.stringify(ticket({ customer_reference: 'ref' })).replace('"ref"', '"ref\\ud83d\\ude97"')
+    expect(parseImportLine(pair, 8, PROVIDER_A).ticket.customer_reference).toBe('ref🚗')
+  })
+
   it('normalises offset timestamps to UTC and trims fraction zeros', () => {
     const parsed = parseImportLine(
       line(
