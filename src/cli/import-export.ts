@@ -42,8 +42,9 @@ export async function importCommand(args: string[]): Promise<number> {
   const store = await openConfiguredStore(config, 'tickets import')
   const started = Date.now()
   let lastReport = started
-  const progress = (lines: number) => {
-    if (Date.now() - lastReport >= 1000) {
+  const progress = (lines: number, staged?: boolean) => {
+    if (staged) process.stderr.write(`tickets: ${lines} lines validated and staged; writing them…\n`)
+    else if (Date.now() - lastReport >= 1000) {
       lastReport = Date.now()
       process.stderr.write(`tickets: ${lines} lines validated and staged…\n`)
     }

@@ -12,6 +12,7 @@ import { EventHub } from '../events/event-hub.js'
 import { startRetentionPurge, type RetentionPurge } from '../events/retention.js'
 import { Metrics } from '../observability/metrics.js'
 import { WebhookDispatcher } from '../webhooks/dispatcher.js'
+import { WebhookDispatcherThread } from '../webhooks/dispatcher-thread.js'
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
 import { openConfiguredStore } from './open.js'
@@ -20,6 +21,8 @@ import { parseCommandArgs, UsageError } from './usage.js'
 
 /** At most this long between readiness turning 503 and the listener closing (SIGTERM only). */
 const READINESS_GRACE_MS = 5_000
+/** Connections of the webhook delivery thread: claims, feed pages and records, a few at a time. */
+const WEBHOOK_POOL_SIZE = 4
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { port: { type: 'string' }, host: { type: 'string' } })
@@ -44,7 +47,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let app
   let metricsServer: MetricsServer | undefined
   let purge: RetentionPurge | undefined
-  let dispatcher: WebhookDispatcher | undefined
+  let dispatcher: Pick<WebhookDispatcher, 'start' | 'wake' | 'stop'> | undefined
   try {
     const demo = shouldSeed(config) ? await ensureDemo(store, config) : undefined
     app = await buildApp({
@@ -100,12 +103,25 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (demo) process.stdout.write(demoBanner(demo, baseUrl))
     purge = startRetentionPurge({ store, days: config.eventRetentionDays, log: app.log })
     // Every process on the store delivers; leases in the database share the work between them.
-    dispatcher = new WebhookDispatcher({
-      store,
-      allowPrivate: config.webhooksAllowPrivate,
-      encryptionKey: config.keyEncryptionKey,
-      log: app.log.child({ component: 'webhooks' }),
-    })
+    // On PostgreSQL in a thread of its own (dispatcher-thread.ts), on the embedded store here.
+    const webhookLog = app.log.child({ component: 'webhooks' })
+    dispatcher = config.databaseUrl
+      ? new WebhookDispatcherThread(
+          {
+            databaseUrl: config.databaseUrl,
+            poolSize: WEBHOOK_POOL_SIZE,
+            statementTimeoutMs: config.statementTimeoutMs,
+            allowPrivate: config.webhooksAllowPrivate,
+            encryptionKey: config.keyEncryptionKey,
+          },
+          webhookLog,
+        )
+      : new WebhookDispatcher({
+          store,
+          allowPrivate: config.webhooksAllowPrivate,
+          encryptionKey: config.keyEncryptionKey,
+          log: webhookLog,
+        })
     // Commits of events (this process's and, through NOTIFY, the others') wake it at once.
     hub.onCommit(() => dispatcher?.wake())
     hub.onMissed(() => dispatcher?.wake())

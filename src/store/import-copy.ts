@@ -11,7 +11,7 @@ import { createDb } from './database.js'
 import type { Pool, PoolClient } from './drivers/pool.js'
 import { importTickets, type Stager } from './import-sql.js'
 import { COPY_COLUMNS, toCopyText } from './import-copy-text.js'
-import type { ImportResult, ImportTicket } from './ticket-transfer.js'
+import type { ImportProgress, ImportResult, ImportTicket } from './ticket-transfer.js'
 
 /** How the import's connection shows in pg_stat_activity. */
 export const IMPORT_APPLICATION = 'tickets import'
@@ -25,7 +25,7 @@ export interface CopyImportOptions {
 export async function importTicketsByCopy(
   databaseUrl: string,
   batches: AsyncIterable<ImportTicket[]>,
-  onProgress?: (lines: number) => void,
+  onProgress?: ImportProgress,
   options: CopyImportOptions = {},
 ): Promise<ImportResult> {
   // A UTC session like the pool's (pg-pool.ts); the transaction lifts the statement timeout itself.

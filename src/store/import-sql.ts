@@ -8,7 +8,7 @@ import { ImportLineError } from '../domain/import-errors.js'
 import { type BulkDocuments, takeOverDocuments } from './import-documents.js'
 import type { Database } from './database.js'
 import { LOCK_TIMEOUT_MS, limitLockWaits, waitingFor } from './lock-timeout.js'
-import type { ImportResult, ImportTicket } from './ticket-transfer.js'
+import type { ImportProgress, ImportResult, ImportTicket } from './ticket-transfer.js'
 import { RECORD_COLUMNS } from './record-row.js'
 import { TICKET_COLUMNS } from './ticket-row.js'
 
@@ -122,7 +122,7 @@ export async function upsertStaged(trx: Transaction<Database>, documents?: BulkD
 export async function importTickets(
   trx: Transaction<Database>,
   batches: AsyncIterable<ImportTicket[]>,
-  onProgress?: (lines: number) => void,
+  onProgress?: ImportProgress,
   lockTimeoutMs = LOCK_TIMEOUT_MS,
   stagerFor: (trx: Transaction<Database>) => Stager = jsonStager,
 ): Promise<ImportResult> {
@@ -139,7 +139,7 @@ async function stageAndWrite(
   trx: Transaction<Database>,
   batches: AsyncIterable<ImportTicket[]>,
   stagerFor: (trx: Transaction<Database>) => Stager,
-  onProgress?: (lines: number) => void,
+  onProgress?: ImportProgress,
 ): Promise<ImportResult> {
   await createStaging(trx)
   const stager = stagerFor(trx)
@@ -160,6 +160,7 @@ async function stageAndWrite(
       onProgress?.(lines)
     }
     await stager.finish()
+    onProgress?.(lines, true)
   } catch (error) {
     await stager.abort(error)
     throw error

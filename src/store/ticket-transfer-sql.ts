@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import type { Db } from './database.js'
 import { importTickets } from './import-sql.js'
 import { rowToTicket, TICKET_COLUMNS } from './ticket-row.js'
-import type { ExportedTicket, ImportResult, ImportTicket, TicketTransfer } from './ticket-transfer.js'
+import type { ExportedTicket, ImportProgress, ImportResult, ImportTicket, TicketTransfer } from './ticket-transfer.js'
 
 const EXPORT_BATCH = 2_000
 
@@ -17,7 +17,7 @@ export interface TicketTransferOptions {
 
 export function ticketTransferSql(db: Db, options: TicketTransferOptions): TicketTransfer {
   return {
-    async importTickets(batches: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult> {
+    async importTickets(batches: AsyncIterable<ImportTicket[]>, onProgress?: ImportProgress): Promise<ImportResult> {
       const result = await db.transaction().execute((trx) => importTickets(trx, batches, onProgress, options.lockTimeoutMs))
       if (options.vacuumAfterImport) await sql`VACUUM ANALYZE tickets`.execute(db)
       else await sql`ANALYZE tickets`.execute(db)

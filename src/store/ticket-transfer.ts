@@ -8,6 +8,12 @@ export interface ImportTicket {
   ticket: Ticket
 }
 
+/**
+ * Hears the lines validated and staged so far after each batch, and once more with `staged`
+ * when every line is staged and the import goes on to write them (the longer part of a big one).
+ */
+export type ImportProgress = (lines: number, staged?: boolean) => void
+
 export interface ImportResult {
   inserted: number
   updated: number
@@ -21,7 +27,7 @@ export interface ExportedTicket {
 
 export interface TicketTransfer {
   /** All or nothing: any invalid or conflicting line rolls the whole import back. */
-  importTickets(tickets: AsyncIterable<ImportTicket[]>, onProgress?: (lines: number) => void): Promise<ImportResult>
+  importTickets(tickets: AsyncIterable<ImportTicket[]>, onProgress?: ImportProgress): Promise<ImportResult>
   /** Every ticket (or one provider's) in id order, in batches. */
   exportTickets(providerId?: string): AsyncIterable<ExportedTicket[]>
 }

@@ -1,25 +1,22 @@
 // `tickets serve` delivers webhooks: with TICKETS_WEBHOOKS_ALLOW_PRIVATE=true, a ticket created
 // through the API reaches a local receiver as a signed tickets.ticket.created delivery within
-// the dispatcher's polling interval; Ctrl-C still exits 0.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// the dispatcher's polling interval; Ctrl-C still exits 0. On PostgreSQL the dispatcher runs in
+// a thread of its own (src/webhooks/dispatcher-thread.ts), on the embedded store in the server's.
 import { Webhook } from 'standardwebhooks'
-import { afterAll, expect, inject, it, vi } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import { CUSTOMER_X, PROVIDER_A } from '../support/fixtures.js'
 import { MODEL, VIN } from '../support/lifecycle.js'
+import { STORE_KINDS } from '../support/stores.js'
 import { startReceiver } from '../support/webhooks.js'
 import { CLI_TEST_TIMEOUT, runCli, spawnCli } from './fixtures/cli.js'
+import { freshStoreEnv } from './fixtures/store-env.js'
 
 vi.setConfig({ testTimeout: CLI_TEST_TIMEOUT })
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tickets-webhooks-serve-'))
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-it('delivers a created ticket’s event to a local receiver, then stops cleanly on Ctrl-C', async () => {
-  cpSync(inject('pgliteTemplate'), dataDir, { recursive: true })
+it.each(STORE_KINDS)('delivers a created ticket’s event to a local receiver, then stops cleanly on Ctrl-C [%s]', async (kind) => {
+  const store = await freshStoreEnv(kind)
   const receiver = await startReceiver()
-  const env = { TICKETS_DATA_DIR: dataDir, TICKETS_DEMO: 'never', TICKETS_WEBHOOKS_ALLOW_PRIVATE: 'true' }
+  const env = { ...store.env, TICKETS_DEMO: 'never', TICKETS_WEBHOOKS_ALLOW_PRIVATE: 'true' }
   const child = spawnCli(['serve', '--port', '0'], env)
   let stdout = ''
   let stderr = ''
@@ -67,5 +64,6 @@ it('delivers a created ticket’s event to a local receiver, then stops cleanly 
     child.kill('SIGINT')
     expect(await exited).toBe(0)
     await receiver.close()
+    await store.dispose()
   }
 })

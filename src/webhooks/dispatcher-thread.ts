@@ -1,0 +1,87 @@
+// The webhook dispatcher in a thread of its own, for PostgreSQL. One endpoint's deliveries go
+// out one after another, in feed order; on the server's event loop every one of them waited
+// behind the API requests queued there (and each of its statements behind theirs for a
+// connection), so under a busy API one endpoint fell behind its provider's events. The thread
+// has its own event loop and a small pool of its own, and is woken by the server's event hub.
+// The embedded store has one database session, owned by the server: there the dispatcher stays
+// in the server's thread.
+//
+// A thread that dies (it should not) is started again after a second; nothing is lost, since
+// every delivery's state is in the database and an abandoned claim expires by itself.
+import { Worker } from 'node:worker_threads'
+import type { DispatchLog } from './deliver-endpoint.js'
+import type { DispatcherThreadData, FromDispatcherThread, ToDispatcherThread } from './dispatcher-thread-messages.js'
+
+const RESTART_AFTER_MS = 1_000
+/** Beyond the attempt in flight (15 s at most), what closing the thread's pool may take. */
+const STOP_TIMEOUT_MS = 20_000
+
+/** The worker's entry: compiled JavaScript next to this file, or TypeScript under tsx and vitest. */
+function startWorker(data: DispatcherThreadData): Worker {
+  const running = new URL(import.meta.url)
+  const extension = running.pathname.endsWith('.ts') ? '.ts' : '.js'
+  const entry = new URL(`./dispatcher-thread-entry${extension}`, running)
+  if (extension === '.js') return new Worker(entry, { workerData: data })
+  // tsx's loader is not inherited by worker threads: register it in the worker first.
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
+  return new Worker(boot, { eval: true, workerData: data })
+}
+
+export class WebhookDispatcherThread {
+  readonly #data: DispatcherThreadData
+  readonly #log: DispatchLog
+  #worker: Worker | undefined
+  #stopping = false
+  #restart: NodeJS.Timeout | undefined
+  #stopped: Promise<void> | undefined
+
+  constructor(data: DispatcherThreadData, log: DispatchLog) {
+    this.#data = data
+    this.#log = log
+  }
+
+  start(): void {
+    if (this.#stopping || this.#worker) return
+    const worker = startWorker(this.#data)
+    this.#worker = worker
+    worker.on('message', (message: FromDispatcherThread) => {
+      if (message.type === 'log') this.#log[message.level](message.details, message.message)
+      else if (message.type === 'failed') this.#log.error({ reason: message.message }, 'the webhook delivery thread could not start')
+    })
+    worker.on('error', (error) => this.#log.error({ err: error }, 'the webhook delivery thread failed'))
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) this.#worker = undefined
+      if (this.#stopping) return
+      this.#log.error({ code }, `the webhook delivery thread ended; starting it again in ${RESTART_AFTER_MS} ms`)
+      this.#restart = setTimeout(() => this.start(), RESTART_AFTER_MS)
+      this.#restart.unref()
+    })
+  }
+
+  /** Events were committed: the thread looks for due work (it coalesces). */
+  wake(): void {
+    this.#post({ type: 'wake' })
+  }
+
+  /** The thread finishes the attempts in flight, records them and closes its pool. */
+  stop(): Promise<void> {
+    this.#stopping = true
+    clearTimeout(this.#restart)
+    this.#stopped ??= this.#stop()
+    return this.#stopped
+  }
+
+  async #stop(): Promise<void> {
+    const worker = this.#worker
+    if (!worker) return
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    this.#post({ type: 'stop' })
+    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS)
+    await exited
+    clearTimeout(timer)
+  }
+
+  #post(message: ToDispatcherThread): void {
+    this.#worker?.postMessage(message)
+  }
+}
