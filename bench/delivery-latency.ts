@@ -1,6 +1,8 @@
 // From commit to a partner's hands, through each live channel: `tickets simulate`'s driver
 // plays the platform against a server on PostgreSQL at a given rate (in a child process, so its
-// load does not delay this one's timers), while this process follows the first provider with
+// load does not delay this one's timers), for a warm-up that is not counted (a server just
+// started, with a cold JIT and an empty world, builds a backlog that takes seconds to drain)
+// and then the measured seconds, while this process follows the first provider with
 // one SSE stream, one websocket and one webhook endpoint whose receiver is a local HTTP server.
 // Two figures per channel:
 // - every event: from its occurred_at (taken when the server began the write) to its arrival
@@ -10,16 +12,25 @@
 //   was faster than the answer.
 // Not part of `npm test`.
 //
-//   npx tsx bench/delivery-latency.ts [--rate 300] [--seconds 30]
+//   npx tsx bench/delivery-latency.ts [--rate 300] [--seconds 30] [--warmup 15]
 import http from 'node:http'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 import { runSimulationInChild } from './streams/run-simulation.js'
 import { percentile, startStreamServer } from './streams/stream-server.js'
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '300' }, seconds: { type: 'string', default: '30' } } })
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '15' },
+  },
+})
 const rate = Number(values.rate)
 const seconds = Number(values.seconds)
+const warmupSeconds = Number(values.warmup)
+/** Events that occurred before this (the warm-up) are not counted; set when the simulation starts. */
+let measureFrom = Number.POSITIVE_INFINITY
 
 interface EventDoc {
   id: string
@@ -37,6 +48,7 @@ class Channel {
   constructor(readonly name: string) {}
   saw(doc: EventDoc): void {
     const now = Date.now()
+    if (Date.parse(doc.occurred_at) < measureFrom) return
     this.ids.add(doc.id)
     this.occurred.push(Date.parse(doc.occurred_at))
     this.lags.push(now - Date.parse(doc.occurred_at))
@@ -101,7 +113,9 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1_000))
 
   const answered = new Map<string, number>()
+  measureFrom = Date.now() + warmupSeconds * 1000
   const probing = setInterval(() => {
+    if (Date.now() < measureFrom) return
     void fetch(`${server.baseUrl}/v2/tickets/tickets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -115,7 +129,7 @@ try {
     baseUrl: server.baseUrl,
     credentials: server.credentials,
     rate,
-    durationMs: seconds * 1000,
+    durationMs: (warmupSeconds + seconds) * 1000,
   })
   clearInterval(probing)
   // Let the channels drain what was committed last.
@@ -125,18 +139,20 @@ try {
   const probeLags = (channel: Channel) =>
     [...answered].filter(([id]) => channel.probes.has(id)).map(([id, at]) => Math.max(0, Math.round(channel.probes.get(id)! - at)))
   const lines = [
-    `simulation: ${seconds} s at ${rate} ops/s asked: ${result.ops} ops in ${(result.durationMs / 1000).toFixed(1)} s ` +
+    `simulation: ${warmupSeconds} s warm-up (not counted) + ${seconds} s at ${rate} ops/s asked: ${result.ops} ops in ${(result.durationMs / 1000).toFixed(1)} s ` +
       `(${(result.ops / (result.durationMs / 1000)).toFixed(0)} ops/s), ${result.errors} errors; ${answered.size} probes answered`,
   ]
   for (const channel of [sse, ws, webhook]) {
     lines.push(line(`${channel.name}, since occurred_at`, channel.lags))
     lines.push(line(`${channel.name}, probes since their write was answered`, probeLags(channel)))
   }
-  // How the webhook's lag moved over the run: a backlog that grows, or a constant delay.
-  const tenths = Array.from({ length: 10 }, (_, i) =>
-    percentile(webhook.lags.slice(Math.floor((i * webhook.lags.length) / 10), Math.floor(((i + 1) * webhook.lags.length) / 10)), 50),
-  )
-  lines.push(`webhook p50 by tenth of the run: ${tenths.join(', ')} ms`)
+  // How each channel's lag moved over the run: a backlog that grows, a warm-up, or spikes.
+  for (const channel of [sse, webhook]) {
+    const tenth = (i: number) =>
+      channel.lags.slice(Math.floor((i * channel.lags.length) / 10), Math.floor(((i + 1) * channel.lags.length) / 10))
+    const tenths = Array.from({ length: 10 }, (_, i) => `${percentile(tenth(i), 50)}/${percentile(tenth(i), 99)}`)
+    lines.push(`${channel.name} p50/p99 by tenth of the run: ${tenths.join(', ')} ms`)
+  }
   const first = Math.min(...sse.occurred)
   const perWindow = new Array<number>(Math.ceil(seconds / 2) + 2).fill(0)
   for (const at of sse.occurred) perWindow[Math.floor((at - first) / 2000)]! += 1
