@@ -17,6 +17,8 @@ export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgr
 
 export interface StreamServer {
   baseUrl: string
+  /** The server's database (a fresh one, dropped by stop()). */
+  databaseUrl: string
   pid: number
   credentials: Array<{ clientId: string; clientSecret: string }>
   providers: string[]
@@ -77,6 +79,7 @@ export async function startStreamServer(options: StreamServerOptions = {}): Prom
   }
   return {
     baseUrl,
+    databaseUrl: url.toString(),
     pid: child.pid!,
     credentials: clients.credentials,
     providers: clients.providers,
