@@ -6,8 +6,8 @@
 // the scenario: the bench walks the big provider's feed from the start, and when it holds fewer
 // than FEED_EVENTS_NEEDED events it first writes the missing ones through the API (a PATCH of
 // external_reference on the provider's tickets; each is one tickets.ticket.updated event),
-// outside the measurement (and on PostgreSQL the table is analysed again, as autovacuum would
-// soon). Positions are then sampled (seeded) among the ids that have at least
+// outside the measurement; on PostgreSQL the table is then analysed, as autovacuum would soon
+// (see below). Positions are then sampled (seeded) among the ids that have at least
 // a full page after them, so every request answers 1,000 events. Reads only: the list is
 // replayed in a loop like the other read scenarios.
 import pg from 'pg'
@@ -61,7 +61,7 @@ export interface FeedPoolOptions {
   tokens: Map<string, string>
   meta: DatasetMeta
   seed: number
-  /** The PostgreSQL store's database, analysed after a top-up (the run's VACUUM ANALYZE came before it). */
+  /** The PostgreSQL store's database, analysed before the scenario (the run's VACUUM ANALYZE came before the writes). */
   databaseUrl?: string | undefined
   log: (line: string) => void
 }
@@ -94,12 +94,17 @@ export async function feedOperations(options: FeedPoolOptions): Promise<Operatio
       `${FEED_SCENARIO}: ${ids.length} events, wrote ${missing} through the API in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     )
     ids = await feedIds(server, token)
-    if (options.databaseUrl) {
-      const client = new pg.Client({ connectionString: options.databaseUrl })
-      await client.connect()
-      await client.query('ANALYZE ticket_events').finally(() => client.end())
-    }
   } else log(`${FEED_SCENARIO}: ${ids.length} events (needs ${FEED_EVENTS_NEEDED})`)
+  // Fresh statistics, as autovacuum keeps them on a steady table: the write scenarios before
+  // this one add tens of thousands of events, and on statistics that end below a page's
+  // position the planner estimates no rows after it, and sorts every later event of the
+  // provider instead of walking the index (PostgreSQL CPU per page grew from about 2 to 15 ms
+  // over three runs without this).
+  if (options.databaseUrl) {
+    const client = new pg.Client({ connectionString: options.databaseUrl })
+    await client.connect()
+    await client.query('ANALYZE ticket_events').finally(() => client.end())
+  }
   const random = seededRandom(options.seed * 15_485_863)
   const starts = ids.length - FEED_PAGE
   return Array.from({ length: OPERATIONS }, () => {
