@@ -73,19 +73,24 @@ describeEachStore('event commits', (context) => {
     const writer = await open()
     const other = await open()
     try {
+      // A provider of this test alone: the suite's own store shares the database, and its
+      // notifications of earlier tests' commits may still arrive (they name other providers).
+      const provider = randomUUID()
+      const naming = (list: string[][]) => list.filter((ids) => ids.includes(provider))
       const theirs: string[][] = []
       const mine: string[][] = []
       other.onEventsCommitted((ids) => theirs.push([...ids]))
       // The writer follows too: its own NOTIFY must not make it hear its commit twice.
       writer.onEventsCommitted((ids) => mine.push([...ids]))
-      await writer.transact((ledger) => createTicket(ledger, { principal: principal(PROVIDER_A), now: new Date() }, newTicket))
-      await until(() => theirs.length === 1)
+      await writer.transact((ledger) => createTicket(ledger, { principal: principal(provider), now: new Date() }, newTicket))
+      await until(() => naming(theirs).length === 1)
       await new Promise((resolve) => setTimeout(resolve, 100))
-      expect(theirs).toEqual([[PROVIDER_A]])
-      expect(mine).toEqual([[PROVIDER_A]])
+      expect(naming(theirs)).toEqual([[provider]])
+      expect(naming(mine)).toEqual([[provider]])
 
       // Commits within one tick share a notification; every provider is named.
-      const providers = Array.from({ length: 20 }, () => randomUUID())
+      const providers: string[] = Array.from({ length: 20 }, () => randomUUID())
+      const before = theirs.length
       await Promise.all(
         providers.map((p) =>
           writer.appendProviderEvent(
@@ -93,8 +98,17 @@ describeEachStore('event commits', (context) => {
           ),
         ),
       )
-      await until(() => new Set(theirs.slice(1).flat()).size === 20)
-      expect(theirs.length - 1).toBeLessThan(20)
+      const heard = () => theirs.slice(before).filter((ids) => ids.some((p) => providers.includes(p)))
+      await until(
+        () =>
+          new Set(
+            heard()
+              .flat()
+              .filter((p) => providers.includes(p)),
+          ).size === 20,
+      )
+      // Fewer notifications than commits: they were batched.
+      expect(heard().length).toBeLessThan(20)
     } finally {
       await other.close()
       await writer.close()
