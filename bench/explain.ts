@@ -12,7 +12,7 @@ import { ensureBuilt, ROOT } from './cli.js'
 import { datasetMeta } from './dataset.js'
 import { BENCH_DIR, databaseUrl, postgresTargetName, withAdmin } from './load.js'
 import { buildOperations, describeScenario, SCENARIO_NAMES, type Operation } from './scenarios.js'
-import { openReplayPool, recordPlans, replayParameters, type Statement } from './sql-plan.js'
+import { openReplayPool, recordPlans, replayParameters, versionOf, type Statement } from './sql-plan.js'
 import { LIFECYCLE_SCENARIOS } from './lifecycle.js'
 
 const { values } = parseArgs({
@@ -34,11 +34,13 @@ const url = databaseUrl(base, database)
 const outDir = join(ROOT, 'bench/explain', build.ref ?? '')
 const CONTROL = /^\s*(begin|commit|rollback)\b/i
 
-async function explain(client: pg.PoolClient, s: Statement): Promise<string> {
-  // Run twice (warm, then explained): an event id must be new each time.
-  await client.query(s.sql, replayParameters(s))
-  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, replayParameters(s))
-  return rows.map((r) => r['QUERY PLAN']).join('\n')
+/** The plan, and the `version` the statement returned (writeOnce's read) for the next one. */
+async function explain(client: pg.PoolClient, s: Statement, version: string | undefined): Promise<{ plan: string; version?: string }> {
+  // Run twice (warm, then explained): an event id must be new each time. A write that names the
+  // version read before it runs once: its first run would change the version.
+  const warm = s.readVersion === undefined ? versionOf(await client.query(s.sql, replayParameters(s, version))) : undefined
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, replayParameters(s, version))
+  return { plan: rows.map((r) => r['QUERY PLAN']).join('\n'), ...(warm !== undefined ? { version: warm } : {}) }
 }
 
 /** The request a scenario's plan is shown for: its first one on the big provider. */
@@ -65,15 +67,19 @@ try {
       for (const [i, session] of plan!.sessions.entries()) {
         await client.query('BEGIN')
         try {
-          for (const statement of session.filter((s) => !CONTROL.test(s.sql)))
+          let version: string | undefined
+          for (const statement of session.filter((s) => !CONTROL.test(s.sql))) {
+            const explained = await explain(client, statement, version)
+            version = explained.version ?? version
             parts.push(
               `-- connection ${i + 1}`,
               statement.sql,
               `-- parameters: ${JSON.stringify(statement.parameters)}`,
               '',
-              await explain(client, statement),
+              explained.plan,
               '',
             )
+          }
         } finally {
           await client.query('ROLLBACK')
         }

@@ -6,7 +6,7 @@ import type { Build } from './cli.js'
 import { otherCores, ownCpuMs, perRequest, pgFigures, type Measurement } from './http-load.js'
 import { machineBusyMs, PgCpuProbe } from './procstat.js'
 import type { Operation } from './scenarios.js'
-import { openReplayPool, recordPlans, replayParameters, type SqlPlan } from './sql-plan.js'
+import { openReplayPool, recordPlans, replayParameters, versionOf, type SqlPlan } from './sql-plan.js'
 import { percentile, Samples } from './stats.js'
 
 export interface SqlLoad {
@@ -23,7 +23,8 @@ export interface SqlLoad {
 async function runSession(pool: pg.Pool, session: SqlPlan['sessions'][number]): Promise<void> {
   const client = await pool.connect()
   try {
-    for (const statement of session) await client.query(statement.sql, replayParameters(statement))
+    let version: string | undefined
+    for (const statement of session) version = versionOf(await client.query(statement.sql, replayParameters(statement, version))) ?? version
   } catch (error) {
     if (session.length > 1) await client.query('ROLLBACK').catch(() => undefined)
     throw error

@@ -6,11 +6,14 @@
 // transaction, BEGIN…COMMIT included). Not included, because the store is called directly: the
 // bearer check and its API-client lookup.
 //
-// PATCH is recorded the way the measured build runs it: since the lifecycle, through
-// `store.transact(ledger => patchTicket(ledger, …))` (lock, then one statement that updates
-// the ticket and appends its event); before it, `store.updateTicket`. The event's id (a ULID,
-// the primary key of ticket_events) would collide when the recording is replayed, so every
-// replay gets a new one in its place (`freshIds`).
+// PATCH is recorded the way the measured build runs it: since issue #11's second round, through
+// `store.writeOnce(writer => patchTicket(writer, …))` (an unlocked read that returns the row's
+// version, then one statement that updates that version of the ticket and appends its event);
+// before it, `store.transact(…)` (lock, then that statement); before the lifecycle,
+// `store.updateTicket`. The event's id (a ULID, the primary key of ticket_events) would collide
+// when the recording is replayed, so every replay gets a new one in its place (`freshIds`); the
+// version the write names is the one the replay's own read returned (`readVersion`), or the
+// replayed write would match no row.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -24,6 +27,14 @@ export interface Statement {
   parameters: readonly unknown[]
   /** Positions of parameters that must be new on each replay (event ids). */
   freshIds?: number[]
+  /** Position of the parameter that is the row version (`version` column) the session's previous read returned. */
+  readVersion?: number
+}
+
+/** The `version` a statement's result returned (writeOnce's read), for the session's next write. */
+export const versionOf = (result: { rows?: Array<Record<string, unknown>> }): string | undefined => {
+  const version = result.rows?.[0]?.version
+  return typeof version === 'string' ? version : undefined
 }
 
 const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/
@@ -43,10 +54,11 @@ function freshUlid(): string {
  * also inside the other text parameters (the event's document names its own id): a replayed
  * event must stay a consistent one, since the bench's feed scenario pages by the ids it reads.
  */
-export function replayParameters(statement: Statement): unknown[] {
-  if (!statement.freshIds?.length) return statement.parameters as unknown[]
+export function replayParameters(statement: Statement, version?: string): unknown[] {
+  if (!statement.freshIds?.length && statement.readVersion === undefined) return statement.parameters as unknown[]
   const parameters = [...statement.parameters]
-  for (const index of statement.freshIds) {
+  if (statement.readVersion !== undefined && version !== undefined) parameters[statement.readVersion] = version
+  for (const index of statement.freshIds ?? []) {
     const old = statement.parameters[index] as string
     const fresh = freshUlid()
     for (const [i, value] of parameters.entries())
@@ -72,23 +84,34 @@ interface RecordingStore {
   updateTicket?(scope: Scope, id: string, patch: unknown, options: { now: Date }): Promise<unknown>
   /** Since the lifecycle: PATCH is patchTicket inside a transaction. */
   transact?<T>(work: (ledger: unknown) => Promise<T>): Promise<T>
+  /** Since #11's second round: PATCH is patchTicket through writeOnce. */
+  writeOnce?<T>(work: (writer: unknown) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
 
 type PatchTicket = (ledger: unknown, operation: object, id: string, patch: unknown) => Promise<unknown>
 
-let recording: Array<{ client: object; statement: Statement }> | undefined
+let recording: Array<{ client: object; statement: Statement; version?: string }> | undefined
 const originalQuery = pg.Client.prototype.query
 // The store's pg driver calls client.query({ text, values, query_timeout }) on a pooled
 // pg.Client (older builds: client.query(sql, parameters)); both are recorded.
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  let entry: NonNullable<typeof recording>[number] | undefined
   if (recording && typeof args[0] === 'string')
-    recording.push({ client: this, statement: { sql: args[0], parameters: (args[1] as unknown[]) ?? [] } })
+    entry = { client: this, statement: { sql: args[0], parameters: (args[1] as unknown[]) ?? [] } }
   else if (recording && typeof args[0] === 'object' && args[0] !== null && typeof (args[0] as { text?: unknown }).text === 'string') {
     const config = args[0] as { text: string; values?: unknown[] }
-    recording.push({ client: this, statement: { sql: config.text, parameters: config.values ?? [] } })
+    entry = { client: this, statement: { sql: config.text, parameters: config.values ?? [] } }
   }
-  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args)
+  if (entry) recording!.push(entry)
+  const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args)
+  // The version a read returns, to recognise the write that names it.
+  if (entry && result instanceof Promise)
+    result.then(
+      (r: { rows?: Array<Record<string, unknown>> }) => (entry.version = versionOf(r)),
+      () => undefined,
+    )
+  return result
 } as typeof pg.Client.prototype.query
 
 const distOf = (build: Build) => dirname(dirname(build.entry))
@@ -110,10 +133,11 @@ async function perform(
     await (store.listTicketsJson ? store.listTicketsJson(scope, query) : store.listTickets(scope, query))
   } else if (operation.method === 'GET')
     await (store.getTicketDocument ? store.getTicketDocument(scope, operation.ticketId!) : store.getTicket(scope, operation.ticketId!))
-  else if (store.transact && patchTicket) {
+  else if ((store.writeOnce ?? store.transact) && patchTicket) {
     // As the PATCH route calls it; the principal's scopes are checked by the route, not here.
     const principal = { clientId: 'bench-yardstick', providerId: operation.providerId, scopes: ['tickets:read', 'tickets:write'] }
-    await store.transact((ledger) => patchTicket(ledger, { principal, now: new Date() }, operation.ticketId!, JSON.parse(operation.body!)))
+    const patch = (ledger: unknown) => patchTicket(ledger, { principal, now: new Date() }, operation.ticketId!, JSON.parse(operation.body!))
+    await (store.writeOnce ? store.writeOnce(patch) : store.transact!(patch))
   } else if (store.updateTicket) await store.updateTicket(scope, operation.ticketId!, JSON.parse(operation.body!), { now: new Date() })
   else throw new Error('this build’s store has neither transact (with patchTicket) nor updateTicket')
 }
@@ -138,12 +162,19 @@ export async function recordPlans(build: Build, databaseUrl: string, operations:
         await perform(store, parseTicketQuery, patchTicket, operation)
       } finally {
         const sessions = new Map<object, Statement[]>()
+        const inOrder: Statement[] = []
+        const versions = new Set(recording.flatMap((entry) => (entry.version === undefined ? [] : [entry.version])))
         for (const { client, statement } of recording) {
           const freshIds = statement.parameters.flatMap((value, index) => (typeof value === 'string' && ULID.test(value) ? [index] : []))
-          const recorded = freshIds.length > 0 ? { ...statement, freshIds } : statement
+          const readVersion = statement.parameters.findIndex((value) => typeof value === 'string' && versions.has(value))
+          const recorded = { ...statement, ...(freshIds.length > 0 ? { freshIds } : {}), ...(readVersion >= 0 ? { readVersion } : {}) }
           sessions.set(client, [...(sessions.get(client) ?? []), recorded])
+          inOrder.push(recorded)
         }
-        plans.set(keyOf(operation), { sessions: [...sessions.values()] })
+        // A write that names the version a read returned ran after that read (on whichever
+        // pooled connection): replayed as one session, in the order recorded.
+        const merged = inOrder.some((statement) => statement.readVersion !== undefined) ? [inOrder] : [...sessions.values()]
+        plans.set(keyOf(operation), { sessions: merged })
         recording = undefined
       }
     }

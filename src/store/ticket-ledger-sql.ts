@@ -1,10 +1,13 @@
 // TicketLedger over one Kysely transaction. Every statement names what it touches by primary
 // key (and by provider where the caller is confined to one), and a change and its event are
-// written by a single statement, so a transition costs the round trips a PATCH always did.
+// written by a single statement (ticket-change-sql.ts). writeOnce, the PATCH's way, is in
+// ticket-writer-sql.ts: no transaction held across round trips, a version instead of a lock.
 import { sql, type Transaction } from 'kysely'
 import type { TicketChanges } from '../domain/lifecycle/ticket-record.js'
 import type { Database, Db } from './database.js'
 import { int64Param, RECORD_COLUMNS, rowToOutsource, rowToRecord } from './record-row.js'
+import { EVENT_COLUMNS, eventFrom, updateTicketRow } from './ticket-change-sql.js'
+import { LostWriteRace, OptimisticTicketWriter } from './ticket-writer-sql.js'
 import {
   RetryTransaction,
   type CancelReasonRecord,
@@ -15,30 +18,17 @@ import {
   type OutsourceRecord,
   type StoredResponse,
   type TicketLedger,
+  type TicketWriter,
   type WrittenTicket,
 } from './ticket-ledger.js'
 
 type Trx = Transaction<Database>
 
 const RETRIES = 5
+/** How many times writeOnce loses the race for a ticket before it takes the ticket's lock. */
+const OPTIMISTIC_ATTEMPTS = 3
 // deadlock_detected, serialization_failure
 const RETRYABLE = new Set(['40P01', '40001'])
-
-const EVENT_COLUMNS = ['id', 'provider_id', 'ticket_id', 'type', 'occurred_at', 'doc'] as const
-
-/** The event's row, one per row the statement's `source` CTE wrote (so none when it wrote none). */
-function eventFrom(source: 'changed' | 'inserted', event: NewEvent) {
-  return sql`SELECT ${event.id}, ${event.providerId}::uuid, ${event.ticketId}::uuid, ${event.type}, ${event.occurredAt}::timestamptz, ${event.doc} FROM ${sql.table(source)}`
-}
-
-function changeSet(changes: TicketChanges): Record<string, unknown> {
-  const set: Record<string, unknown> = {}
-  for (const [column, value] of Object.entries(changes)) {
-    if (value === undefined) continue
-    set[column] = typeof value === 'bigint' ? String(value) : value
-  }
-  return set
-}
 
 function reasonRecord(row: { id: string } & Omit<CancelReasonRecord, 'id'>): CancelReasonRecord {
   return { ...row, id: Number(row.id) }
@@ -109,27 +99,11 @@ class SqlTicketLedger implements TicketLedger {
   }
 
   async updateTicket(before: NewTicketRecord, changes: TicketChanges, now: Date, event: NewEvent): Promise<WrittenTicket> {
-    const row = await this.trx
-      .with('changed', (db) =>
-        db
-          .updateTable('tickets')
-          .set({
-            ...changeSet(changes),
-            last_event_id: event.id,
-            // Never before created_at (a CHECK constraint), even if this clock lags the importer's.
-            updated_at: sql<string>`greatest(${now.toISOString()}::timestamptz, created_at)`,
-          })
-          .where('id', '=', before.id)
-          .where('provider_id', '=', before.provider_id)
-          .returning([...RECORD_COLUMNS, 'doc']),
-      )
-      // Selected from the change, so a statement that matched no row appends no event.
-      .with('appended', (db) => db.insertInto('ticket_events').columns(EVENT_COLUMNS).expression(eventFrom('changed', event)))
-      .selectFrom('changed')
-      .selectAll()
-      .executeTakeFirstOrThrow()
+    // The row is locked: the statement always finds it.
+    const written = await updateTicketRow(this.trx, before, changes, now, event)
+    if (!written) throw new Error(`ticket ${before.id} vanished under its lock`)
     this.eventProviders.add(event.providerId)
-    return { record: rowToRecord(row), document: row.doc }
+    return written
   }
 
   async insertTicket(ticket: NewTicketRecord, event: NewEvent): Promise<WrittenTicket> {
@@ -248,19 +222,32 @@ class SqlTicketLedger implements TicketLedger {
  */
 export function sqlLedgerStore(db: Db, committed: (providerIds: readonly string[]) => void = () => {}): LedgerStore {
   return {
-    async transact<T>(work: (ledger: TicketLedger) => Promise<T>): Promise<T> {
-      for (let attempt = 1; ; attempt++) {
+    transact,
+    async writeOnce<T>(work: (writer: TicketWriter) => Promise<T>): Promise<T> {
+      for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
         try {
-          let ledger: SqlTicketLedger | undefined
-          const result = await db.transaction().execute((trx) => work((ledger = new SqlTicketLedger(trx))))
-          if (ledger && ledger.eventProviders.size > 0) committed([...ledger.eventProviders])
-          return result
+          return await work(new OptimisticTicketWriter(db, committed))
         } catch (error) {
-          const code = (error as { code?: unknown }).code
-          const retryable = error instanceof RetryTransaction || (typeof code === 'string' && RETRYABLE.has(code))
-          if (!retryable || attempt >= RETRIES) throw error
+          if (!(error instanceof LostWriteRace)) throw error
         }
       }
+      // A ticket this contended is written under its lock, where waiting is fair.
+      return transact(work)
     },
+  }
+
+  async function transact<T>(work: (ledger: TicketLedger) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let ledger: SqlTicketLedger | undefined
+        const result = await db.transaction().execute((trx) => work((ledger = new SqlTicketLedger(trx))))
+        if (ledger && ledger.eventProviders.size > 0) committed([...ledger.eventProviders])
+        return result
+      } catch (error) {
+        const code = (error as { code?: unknown }).code
+        const retryable = error instanceof RetryTransaction || (typeof code === 'string' && RETRYABLE.has(code))
+        if (!retryable || attempt >= RETRIES) throw error
+      }
+    }
   }
 }

@@ -90,12 +90,24 @@ export interface TicketLedger {
   storeResponse(clientId: string, key: string, response: StoredResponse, now: Date, since: Date): Promise<boolean>
 }
 
+/** What an operation that changes one ticket once needs: a PATCH (it never changes the state). */
+export type TicketWriter = Pick<TicketLedger, 'lockTicket' | 'updateTicket'>
+
 export interface LedgerStore {
   /**
    * Runs `work` in one transaction. A deadlock or serialization failure (two operations
    * following an outsource from opposite ends) rolls back and runs `work` again.
    */
   transact<T>(work: (ledger: TicketLedger) => Promise<T>): Promise<T>
+  /**
+   * Runs `work` that reads one ticket and changes it once, without holding a transaction open
+   * across round trips: `lockTicket` reads the ticket without locking it, and `updateTicket`
+   * writes (ticket and event, one statement) only if the row is still the version read. When
+   * another writer got there first, `work` runs again on the new row; after a few such losses it
+   * runs in `transact`, under the row's lock, so a hot ticket cannot starve it. The outcome is
+   * the one `transact` would give; it takes two round trips instead of four.
+   */
+  writeOnce<T>(work: (writer: TicketWriter) => Promise<T>): Promise<T>
 }
 
 /** Thrown by work that lost a race it can only win by running again (see `transact`). */

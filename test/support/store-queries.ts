@@ -52,7 +52,7 @@ export type UpdateOutcome =
   { status: 'updated'; document: string } | { status: 'not-found' } | { status: 'precondition-failed'; document: string }
 
 /**
- * The PATCH write as the API runs it (the lifecycle's patchTicket in one transaction, with its
+ * The PATCH write as the API runs it (the lifecycle's patchTicket through writeOnce, with its
  * event), called as the store tests have always called it, on behalf of a client of `scope`'s
  * provider holding every scope.
  */
@@ -65,7 +65,7 @@ export async function updateTicket(
 ): Promise<UpdateOutcome> {
   const principal = { clientId: 'store-test', providerId: scope.providerId, scopes: [...SCOPES] }
   try {
-    const written = await store.transact((ledger) => patchTicket(ledger, { principal, ...options }, id, patch))
+    const written = await store.writeOnce((ledger) => patchTicket(ledger, { principal, ...options }, id, patch))
     return { status: 'updated', document: written.document }
   } catch (error) {
     if (!isAppError(error)) throw error

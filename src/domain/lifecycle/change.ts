@@ -4,7 +4,7 @@
 // there gives the origin back to its provider as pending. The origin's change is itself a
 // change, so a chain of outsources unwinds the same way.
 import type { Actor, TicketEventType } from '../../contract/ticket-event.js'
-import type { LockedTicket, TicketLedger, WrittenTicket } from '../../store/ticket-ledger.js'
+import type { LockedTicket, TicketLedger, TicketWriter, WrittenTicket } from '../../store/ticket-ledger.js'
 import { buildEvent, wireTimestamp } from './events.js'
 import type { TicketChanges, TicketRecord } from './ticket-record.js'
 
@@ -25,12 +25,26 @@ export async function applyChange(
   options: ChangeOptions,
 ): Promise<WrittenTicket> {
   const before = locked.record
-  const after: TicketRecord = { ...before, ...changes }
-  const event = buildEvent({ type: options.type, before, after, actor: options.actor, now: options.now, lastEventId: locked.lastEventId })
-  const written = await ledger.updateTicket(before, changes, options.now, event)
+  const written = await writeChange(ledger, locked, changes, options)
   if (options.reflect !== false && before.parent_ticket_id !== null && before.state !== written.record.state)
     await reflectOnOrigin(ledger, written.record, options.now)
   return written
+}
+
+/**
+ * The change and its event, and nothing else: for a change that cannot move the ticket to
+ * another state (a PATCH), which therefore never concerns an outsource.
+ */
+export function writeChange(
+  writer: TicketWriter,
+  locked: LockedTicket,
+  changes: Omit<TicketChanges, 'state'>,
+  options: Omit<ChangeOptions, 'reflect'>,
+): Promise<WrittenTicket> {
+  const before = locked.record
+  const after: TicketRecord = { ...before, ...changes }
+  const event = buildEvent({ type: options.type, before, after, actor: options.actor, now: options.now, lastEventId: locked.lastEventId })
+  return writer.updateTicket(before, changes, options.now, event)
 }
 
 async function reflectOnOrigin(ledger: TicketLedger, partnerTicket: TicketRecord, now: Date): Promise<void> {

@@ -16,7 +16,7 @@ export const actorOf = (principal: Principal): Actor => ({ type: 'client', id: p
 export const ticketNotFound = (id: string) => new AppError('ticket-not-found', `No ticket ${id} exists for this client.`)
 
 /** Locks the caller's ticket and checks If-Match against it, or fails as the API answers. */
-export async function lockOwnTicket(ledger: TicketLedger, operation: Operation, id: string): Promise<LockedTicket> {
+export async function lockOwnTicket(ledger: Pick<TicketLedger, 'lockTicket'>, operation: Operation, id: string): Promise<LockedTicket> {
   const locked = await ledger.lockTicket(operation.principal.providerId, id)
   if (!locked) throw ticketNotFound(id)
   if (operation.precondition && !operation.precondition(locked.document))

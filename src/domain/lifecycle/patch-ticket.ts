@@ -5,8 +5,8 @@ import { bearerChallenge } from '../../auth/challenge.js'
 import type { Scope } from '../../contract/oauth.js'
 import { PATCH_MEMBER_SCOPES, type TicketPatch } from '../../contract/ticket-patch.js'
 import { AppError } from '../../errors/app-error.js'
-import type { TicketLedger, WrittenTicket } from '../../store/ticket-ledger.js'
-import { applyChange } from './change.js'
+import type { TicketWriter, WrittenTicket } from '../../store/ticket-ledger.js'
+import { writeChange } from './change.js'
 import { actorOf, lockOwnTicket, type Operation } from './operation.js'
 import type { TicketChanges } from './ticket-record.js'
 
@@ -23,7 +23,7 @@ export function assertPatchScopes(patch: TicketPatch, scopes: readonly Scope[]):
   })
 }
 
-export async function patchTicket(ledger: TicketLedger, operation: Operation, id: string, patch: TicketPatch): Promise<WrittenTicket> {
+export async function patchTicket(ledger: TicketWriter, operation: Operation, id: string, patch: TicketPatch): Promise<WrittenTicket> {
   const locked = await lockOwnTicket(ledger, operation, id)
   const { state } = locked.record
   if (patch.vin !== undefined) {
@@ -36,7 +36,8 @@ export async function patchTicket(ledger: TicketLedger, operation: Operation, id
         errors: [{ in: 'body', name: 'vin', detail: 'may be null only while the ticket is prepared' }],
       })
   }
-  const changes: TicketChanges = {}
+  // A patch has no state member: it never moves the ticket, so it is one write (writeOnce).
+  const changes: Omit<TicketChanges, 'state'> = {}
   for (const [member, value] of Object.entries(patch)) if (value !== undefined) (changes as Record<string, unknown>)[member] = value
-  return applyChange(ledger, locked, changes, { type: 'tickets.ticket.updated', actor: actorOf(operation.principal), now: operation.now })
+  return writeChange(ledger, locked, changes, { type: 'tickets.ticket.updated', actor: actorOf(operation.principal), now: operation.now })
 }

@@ -113,7 +113,7 @@ export function registerTicketRoutes(app: FastifyInstance, context: AppContext):
       assertPatchScopes(request.body, request.principal.scopes)
       const ifMatch = request.headers['if-match']
       // If-Match is held against the tag GET gives: both come from the stored document.
-      const { document } = await context.store.transact((ledger) =>
+      const { document } = await context.store.writeOnce((ledger) =>
         patchTicket(ledger, { principal: request.principal, now: context.clock(), ...preconditionOf(ifMatch) }, id, request.body),
       )
       request.log.info({ audit: 'ticket.updated', ticketId: id, fields: Object.keys(request.body) }, 'ticket updated')
