@@ -7,7 +7,7 @@ import type { TicketChanges } from '../domain/lifecycle/ticket-record.js'
 import type { Database, Db } from './database.js'
 import { int64Param, RECORD_COLUMNS, rowToOutsource, rowToRecord } from './record-row.js'
 import { EVENT_COLUMNS, eventFrom, updateTicketRow } from './ticket-change-sql.js'
-import { LostWriteRace, OptimisticTicketWriter } from './ticket-writer-sql.js'
+import { LostWriteRace, OptimisticTicketWriter, readsTicket } from './ticket-writer-sql.js'
 import {
   RetryTransaction,
   type CancelReasonRecord,
@@ -221,12 +221,13 @@ class SqlTicketLedger implements TicketLedger {
  * whose events it wrote (never for one that rolled back: its events never existed).
  */
 export function sqlLedgerStore(db: Db, committed: (providerIds: readonly string[]) => void = () => {}): LedgerStore {
+  const reads = readsTicket(db)
   return {
     transact,
     async writeOnce<T>(work: (writer: TicketWriter) => Promise<T>): Promise<T> {
       for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
         try {
-          return await work(new OptimisticTicketWriter(db, committed))
+          return await work(new OptimisticTicketWriter(db, reads, committed))
         } catch (error) {
           if (!(error instanceof LostWriteRace)) throw error
         }

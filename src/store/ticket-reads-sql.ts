@@ -2,12 +2,14 @@
 import type { TicketQuery } from '../domain/ticket-query.js'
 import { countTickets, totalExpression } from './count-sql.js'
 import type { Db } from './database.js'
+import { preparedStatement } from './drivers/prepared-statements.js'
 import { buildPageDocsQuery } from './list-sql.js'
 import type { ProviderScope } from './provider-scope.js'
 import { cursorPosition } from './ticket-row.js'
 import type { TicketPageJson, TicketReads } from './ticket-reads.js'
 
 export function ticketReadsSql(db: Db): TicketReads {
+  const ticketDocument = preparedStatement(db.selectFrom('tickets').select('doc').where('id', '=', '').where('provider_id', '=', ''))
   return {
     async listTicketsJson(scope: ProviderScope, query: TicketQuery): Promise<TicketPageJson> {
       const total = totalExpression(db, scope, query)
@@ -25,13 +27,8 @@ export function ticketReadsSql(db: Db): TicketReads {
     },
 
     async getTicketDocument(scope: ProviderScope, id: string): Promise<string | undefined> {
-      const row = await db
-        .selectFrom('tickets')
-        .select('doc')
-        .where('id', '=', id)
-        .where('provider_id', '=', scope.providerId)
-        .executeTakeFirst()
-      return row?.doc
+      const { rows } = await db.executeQuery(ticketDocument(id, scope.providerId))
+      return rows[0]?.doc
     },
   }
 }

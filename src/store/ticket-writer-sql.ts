@@ -5,6 +5,7 @@
 // that lost the race to another writes nothing and is run again. The locking transaction's
 // BEGIN, its row lock (itself a write to the row) and COMMIT are gone: two round trips, not four.
 import { sql } from 'kysely'
+import { preparedStatement } from './drivers/prepared-statements.js'
 import type { TicketChanges, TicketRecord } from '../domain/lifecycle/ticket-record.js'
 import type { Db } from './database.js'
 import { RECORD_COLUMNS, rowToRecord } from './record-row.js'
@@ -19,6 +20,16 @@ export class LostWriteRace extends Error {
   }
 }
 
+/** The read: the whole record, its document and newest event, and the row's version. */
+export const readsTicket = (db: Db) =>
+  preparedStatement(
+    db
+      .selectFrom('tickets')
+      .select([...RECORD_COLUMNS, 'doc', 'last_event_id', sql<string>`xmin::text`.as('version')])
+      .where('id', '=', '')
+      .where('provider_id', '=', ''),
+  )
+
 export class OptimisticTicketWriter implements TicketWriter {
   /** The version each ticket had when this writer read it. */
   readonly #versions = new Map<string, string>()
@@ -26,17 +37,14 @@ export class OptimisticTicketWriter implements TicketWriter {
 
   constructor(
     private readonly db: Db,
+    /** The prepared read (`readsTicket`), built once per store. */
+    private readonly reads: ReturnType<typeof readsTicket>,
     /** Hears the provider of the event once the write (its own transaction) has committed. */
     private readonly committed: (providerIds: readonly string[]) => void,
   ) {}
 
   async lockTicket(providerId: string, id: string): Promise<LockedTicket | undefined> {
-    const row = await this.db
-      .selectFrom('tickets')
-      .select([...RECORD_COLUMNS, 'doc', 'last_event_id', sql<string>`xmin::text`.as('version')])
-      .where('id', '=', id)
-      .where('provider_id', '=', providerId)
-      .executeTakeFirst()
+    const [row] = (await this.db.executeQuery(this.reads(id, providerId))).rows
     if (!row) return undefined
     this.#versions.set(id, row.version)
     return { record: rowToRecord(row), document: row.doc, lastEventId: row.last_event_id }

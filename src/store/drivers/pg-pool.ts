@@ -9,6 +9,7 @@
 import type { Socket } from 'node:net'
 import pg from 'pg'
 import type { NotificationHandlers, Pool, PoolClient, QueryResult } from './pool.js'
+import { preparedNameOf } from './prepared-statements.js'
 
 const TEXT_OIDS = new Set([pg.types.builtins.INT8, pg.types.builtins.TIMESTAMPTZ])
 const RECONNECT_MS = { first: 500, max: 30_000 }
@@ -77,7 +78,8 @@ function guard(client: pg.PoolClient, queryTimeoutMs: number): PoolClient {
       // query_timeout per query is honoured by pg's Client.query but missing from its types.
       const deadline = queryTimeoutMs > 0 && !lifted ? { query_timeout: queryTimeoutMs } : {}
       try {
-        const result = await client.query({ text, values: [...values], ...deadline } as pg.QueryConfig)
+        const name = preparedNameOf(text)
+        const result = await client.query({ text, values: [...values], ...(name ? { name } : {}), ...deadline } as pg.QueryConfig)
         if (LIFTS_STATEMENT_TIMEOUT.test(text)) lifted = true
         else if (ENDS_TRANSACTION.test(text)) lifted = false
         return { command: result.command, rowCount: result.rowCount ?? 0, rows: result.rows as Record<string, unknown>[] }
