@@ -16,15 +16,25 @@ const RESTART_AFTER_MS = 1_000
 /** Beyond the attempt in flight (15 s at most), what closing the thread's pool may take. */
 const STOP_TIMEOUT_MS = 20_000
 
+/**
+ * The thread's heap. It holds a few pages of feed events at a time: a young generation of 3 MB
+ * (V8's default grows to 48 MB) costs it nothing but memory (bench/webhook-throughput.ts: the same
+ * deliveries/s and CPU per delivery, 30 MB less RSS), and the cap keeps a runaway thread from
+ * taking the server down with it (it ends with ERR_WORKER_OUT_OF_MEMORY and is started again,
+ * like any thread that dies). Its code and its pool take 15-25 MB of old generation.
+ */
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 96 }
+
 /** The worker's entry: compiled JavaScript next to this file, or TypeScript under tsx and vitest. */
 function startWorker(data: DispatcherThreadData): Worker {
   const running = new URL(import.meta.url)
   const extension = running.pathname.endsWith('.ts') ? '.ts' : '.js'
   const entry = new URL(`./dispatcher-thread-entry${extension}`, running)
-  if (extension === '.js') return new Worker(entry, { workerData: data })
+  const options = { workerData: data, resourceLimits: RESOURCE_LIMITS }
+  if (extension === '.js') return new Worker(entry, options)
   // tsx's loader is not inherited by worker threads: register it in the worker first.
   const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
-  return new Worker(boot, { eval: true, workerData: data })
+  return new Worker(boot, { ...options, eval: true })
 }
 
 export class WebhookDispatcherThread {
