@@ -15,6 +15,7 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import { WebhookDispatcherThread } from '../webhooks/dispatcher-thread.js'
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
+import { webhookEndpointsExist } from '../store/webhook-presence-sql.js'
 import { openConfiguredStore } from './open.js'
 import { StartupError, where } from './startup-errors.js'
 import { parseCommandArgs, UsageError } from './usage.js'
@@ -103,7 +104,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (demo) process.stdout.write(demoBanner(demo, baseUrl))
     purge = startRetentionPurge({ store, days: config.eventRetentionDays, log: app.log })
     // Every process on the store delivers; leases in the database share the work between them.
-    // On PostgreSQL in a thread of its own (dispatcher-thread.ts), on the embedded store here.
+    // On PostgreSQL in a thread of its own (dispatcher-thread.ts), started once an endpoint
+    // exists; on the embedded store here.
     const webhookLog = app.log.child({ component: 'webhooks' })
     dispatcher = config.databaseUrl
       ? new WebhookDispatcherThread(
@@ -115,6 +117,7 @@ export async function serveCommand(args: string[]): Promise<number> {
             encryptionKey: config.keyEncryptionKey,
           },
           webhookLog,
+          () => webhookEndpointsExist(store.db),
         )
       : new WebhookDispatcher({
           store,

@@ -6,6 +6,10 @@
 // The embedded store has one database session, owned by the server: there the dispatcher stays
 // in the server's thread.
 //
+// The thread is started only once the store holds a webhook endpoint (looked for every second
+// until then): an isolate with nothing to deliver would still cost the server ~40 MB of memory.
+// Events committed before it starts are not lost: an endpoint's cursor is in the database.
+//
 // A thread that dies (it should not) is started again after a second; nothing is lost, since
 // every delivery's state is in the database and an abandoned claim expires by itself.
 import { Worker } from 'node:worker_threads'
@@ -15,6 +19,8 @@ import type { DispatcherThreadData, FromDispatcherThread, ToDispatcherThread } f
 const RESTART_AFTER_MS = 1_000
 /** Beyond the attempt in flight (15 s at most), what closing the thread's pool may take. */
 const STOP_TIMEOUT_MS = 20_000
+/** How often the server looks for a first webhook endpoint while the thread is not started. */
+const ENDPOINT_LOOK_EVERY_MS = 1_000
 
 /**
  * The thread's heap. It holds a few pages of feed events at a time: a young generation of 3 MB
@@ -40,17 +46,50 @@ function startWorker(data: DispatcherThreadData): Worker {
 export class WebhookDispatcherThread {
   readonly #data: DispatcherThreadData
   readonly #log: DispatchLog
+  readonly #endpointsExist: () => Promise<boolean>
   #worker: Worker | undefined
   #stopping = false
   #restart: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
+  #lookTimer: NodeJS.Timeout | undefined
+  #looking: Promise<void> | undefined
+  #lookFailed = false
 
-  constructor(data: DispatcherThreadData, log: DispatchLog) {
+  /** `endpointsExist`: whether the store holds any webhook endpoint (on the server's own store). */
+  constructor(data: DispatcherThreadData, log: DispatchLog, endpointsExist: () => Promise<boolean>) {
     this.#data = data
     this.#log = log
+    this.#endpointsExist = endpointsExist
   }
 
+  /** Starts the thread once the store holds a webhook endpoint: now, or at a later look. */
   start(): void {
+    if (this.#stopping || this.#worker || this.#lookTimer) return
+    this.#lookTimer = setInterval(() => this.#look(), ENDPOINT_LOOK_EVERY_MS)
+    this.#lookTimer.unref()
+    this.#look()
+  }
+
+  #look(): void {
+    if (this.#looking || this.#stopping) return
+    this.#looking = this.#endpointsExist()
+      .then(
+        (exist) => {
+          this.#lookFailed = false
+          if (!exist || this.#stopping) return
+          clearInterval(this.#lookTimer)
+          this.#startWorker()
+        },
+        (error: unknown) => {
+          // Once per outage: the look is repeated every second.
+          if (!this.#lookFailed) this.#log.error({ err: error }, 'looking for webhook endpoints failed; looking again every second')
+          this.#lookFailed = true
+        },
+      )
+      .finally(() => (this.#looking = undefined))
+  }
+
+  #startWorker(): void {
     if (this.#stopping || this.#worker) return
     const worker = startWorker(this.#data)
     this.#worker = worker
@@ -63,12 +102,15 @@ export class WebhookDispatcherThread {
       if (this.#worker === worker) this.#worker = undefined
       if (this.#stopping) return
       this.#log.error({ code }, `the webhook delivery thread ended; starting it again in ${RESTART_AFTER_MS} ms`)
-      this.#restart = setTimeout(() => this.start(), RESTART_AFTER_MS)
+      this.#restart = setTimeout(() => this.#startWorker(), RESTART_AFTER_MS)
       this.#restart.unref()
     })
   }
 
-  /** Events were committed: the thread looks for due work (it coalesces). */
+  /**
+   * Events were committed: the thread looks for due work (it coalesces). Before the thread is
+   * started the wake goes nowhere: the thread looks for due work as it starts.
+   */
   wake(): void {
     this.#post({ type: 'wake' })
   }
@@ -77,11 +119,13 @@ export class WebhookDispatcherThread {
   stop(): Promise<void> {
     this.#stopping = true
     clearTimeout(this.#restart)
+    clearInterval(this.#lookTimer)
     this.#stopped ??= this.#stop()
     return this.#stopped
   }
 
   async #stop(): Promise<void> {
+    await this.#looking
     const worker = this.#worker
     if (!worker) return
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
