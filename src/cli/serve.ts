@@ -16,6 +16,7 @@ import { WebhookDispatcherThread } from '../webhooks/dispatcher-thread.js'
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { demoBanner, ensureDemo, shouldSeed } from './demo.js'
 import { webhookEndpointsExist } from '../store/webhook-presence-sql.js'
+import { limitHeapGrowth } from './heap-growth.js'
 import { openConfiguredStore } from './open.js'
 import { StartupError, where } from './startup-errors.js'
 import { parseCommandArgs, UsageError } from './usage.js'
@@ -32,6 +33,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = values.port !== undefined ? Number(values.port) : config.port
   if (port > 65535) throw new UsageError('--port must be at most 65535')
   const host = values.host ?? config.host
+  limitHeapGrowth()
 
   const store = await openConfiguredStore(config, 'server', {
     serveEmbedded: true,
