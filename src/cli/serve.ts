@@ -10,6 +10,7 @@ import { buildApp } from '../http/app.js'
 import { Lifecycle } from '../http/lifecycle.js'
 import { EventHub } from '../events/event-hub.js'
 import { startRetentionPurge, type RetentionPurge } from '../events/retention.js'
+import { batchedStdout } from '../observability/log-destination.js'
 import { Metrics } from '../observability/metrics.js'
 import { WebhookDispatcher } from '../webhooks/dispatcher.js'
 import { WebhookDispatcherThread } from '../webhooks/dispatcher-thread.js'
@@ -57,7 +58,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       store,
       ...(config.signingSecret ? { signingSecret: config.signingSecret } : {}),
       keyring: { encryptionKey: config.keyEncryptionKey },
-      logger: { level: config.logLevel },
+      logger: { level: config.logLevel, stream: batchedStdout() },
       trustProxy: config.trustProxy,
       rateLimits: {
         perClient: config.rateLimit,

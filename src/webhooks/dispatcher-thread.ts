@@ -21,6 +21,8 @@ const RESTART_AFTER_MS = 1_000
 const STOP_TIMEOUT_MS = 20_000
 /** How often the server looks for a first webhook endpoint while the thread is not started. */
 const ENDPOINT_LOOK_EVERY_MS = 1_000
+/** Wakes reach the thread at most this often; one asked for in between is sent when the wait ends. */
+const WAKE_EVERY_MS = 10
 
 /**
  * The thread's heap. It holds a few pages of feed events at a time: a young generation of 3 MB
@@ -52,6 +54,8 @@ export class WebhookDispatcherThread {
   #restart: NodeJS.Timeout | undefined
   #stopped: Promise<void> | undefined
   #lookTimer: NodeJS.Timeout | undefined
+  #lastWakeAt = -Infinity
+  #trailingWake: NodeJS.Timeout | undefined
   #looking: Promise<void> | undefined
   #lookFailed = false
 
@@ -112,6 +116,20 @@ export class WebhookDispatcherThread {
    * started the wake goes nowhere: the thread looks for due work as it starts.
    */
   wake(): void {
+    // Every commit wakes it: one message per commit cost the API a postMessage (a syscall that
+    // also wakes the thread) per write. The thread's looks start 20 ms apart anyway (dispatcher.ts).
+    if (this.#trailingWake) return
+    const wait = this.#lastWakeAt + WAKE_EVERY_MS - performance.now()
+    if (wait <= 0) return this.#sendWake()
+    this.#trailingWake = setTimeout(() => {
+      this.#trailingWake = undefined
+      this.#sendWake()
+    }, wait)
+    this.#trailingWake.unref()
+  }
+
+  #sendWake(): void {
+    this.#lastWakeAt = performance.now()
     this.#post({ type: 'wake' })
   }
 
@@ -119,6 +137,7 @@ export class WebhookDispatcherThread {
   stop(): Promise<void> {
     this.#stopping = true
     clearTimeout(this.#restart)
+    clearTimeout(this.#trailingWake)
     clearInterval(this.#lookTimer)
     this.#stopped ??= this.#stop()
     return this.#stopped
