@@ -65,7 +65,7 @@ try {
         '',
       ]
       for (const [i, session] of plan!.sessions.entries()) {
-        await client.query('BEGIN')
+        await client.query('BEGIN', [])
         try {
           let version: string | undefined
           for (const statement of session.filter((s) => !CONTROL.test(s.sql))) {
@@ -81,7 +81,7 @@ try {
             )
           }
         } finally {
-          await client.query('ROLLBACK')
+          await client.query('ROLLBACK', [])
         }
       }
       writeFileSync(join(outDir, `${scenario}.txt`), parts.join('\n'))
